@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Command line: ``python -m tests.sandbox --port PORT [options]``.
+
+The first line printed is one JSON object with the URL, the credentials and the
+planted campaign; the server then runs until interrupted (SIGINT or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+
+from .faults import FaultError, parse_spec
+from .server import SandboxServer, SandboxState
+
+
+def make_self_signed(directory: str) -> tuple:
+    """Create a self-signed certificate for 127.0.0.1 and localhost; returns (cert, key) paths."""
+    os.makedirs(directory, exist_ok=True)
+    cert = os.path.join(directory, "sandbox-cert.pem")
+    key = os.path.join(directory, "sandbox-key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+         "-subj", "/CN=emailsec-tracking-sandbox", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m tests.sandbox", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free port)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated data and credentials")
+    parser.add_argument("--tmes-records", type=int, default=5000, help="TMES records over the last 71 hours")
+    parser.add_argument("--mimecast-records", type=int, default=3000, help="Mimecast records over the last 29 days")
+    parser.add_argument("--campaign-size", type=int, default=24, help="planted campaign messages at TMES "
+                                                                      "(Mimecast gets half)")
+    parser.add_argument("--latency-ms", type=int, default=0, help="fixed latency added to every vendor request")
+    parser.add_argument("--token-lifetime", type=int, default=1799, help="API 2.0 token lifetime in seconds")
+    parser.add_argument("--mimecast-cap", type=int, default=500,
+                        help="most tracked emails one Mimecast search returns (the vendor's cap is undocumented)")
+    parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                        help="switch a fault on: kind[,endpoint=tmes|mimecast|oauth][,count=N][,name=value]; "
+                             "kinds: latency(ms) status(status) rate_limit(form,wait) drop truncate wrong_shape "
+                             "slow(seconds) repeat_token expire_token")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    parser.add_argument("--tls-self-signed", metavar="DIR",
+                        help="create a self-signed certificate in DIR and serve HTTPS with it")
+    parser.add_argument("--verbose", action="store_true", help="log every request to standard error")
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tmes_records < 0 or args.mimecast_records < 0:
+        parser.error("record counts cannot be negative")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    context = None
+    cert = args.tls_cert
+    key = args.tls_key
+    if args.tls_self_signed:
+        cert, key = make_self_signed(args.tls_self_signed)
+    if cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+    state = SandboxState(seed=args.seed, tmes_records=args.tmes_records, mimecast_records=args.mimecast_records,
+                         latency_ms=args.latency_ms, token_lifetime=args.token_lifetime,
+                         mimecast_cap=args.mimecast_cap, campaign_size=args.campaign_size)
+    for spec in args.fault:
+        try:
+            state.faults.add(**parse_spec(spec))
+        except (FaultError, TypeError) as exc:
+            print("sandbox: bad --fault %r: %s" % (spec, exc), file=sys.stderr)
+            return 2
+    server = SandboxServer(state, port=args.port, tls_context=context, verbose=args.verbose)
+    info = state.describe(server.url)
+    if cert:
+        info["ca_path"] = os.path.abspath(cert)
+    print(json.dumps(info), flush=True)
+
+    def stop(signum, frame):  # pylint: disable=unused-argument
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

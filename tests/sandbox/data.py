@@ -1,0 +1,374 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Deterministic mail traffic for the sandbox.
+
+Records are never all held in memory.  At start-up the generator draws, for
+every TMES record, only the few attributes that the API filters on (time,
+traffic type, direction, customer domain) into compact arrays; the full record
+is rendered from its index when a page asks for it.  The same seed always
+gives the same records, so tests can compare runs.
+"""
+
+from __future__ import annotations
+
+import array
+import bisect
+import datetime
+import hashlib
+import random
+import threading
+import uuid
+
+UTC = datetime.timezone.utc
+
+CUSTOMER_DOMAINS = ("acme.example", "acme-labs.example", "acme-retail.example")
+CUSTOMER_WEIGHTS = (70, 20, 10)
+EXTERNAL_DOMAINS = (
+    "partner-logistics.example", "northwind.example", "contoso.example", "fabrikam.example",
+    "globex.example", "initech.example", "umbrella.example", "hooli.example",
+    "newsletter.vendor.example", "mailer.saas.example",
+)
+FIRST = ("anna", "ben", "carla", "dev", "emma", "farid", "grace", "hugo", "ines", "jonas",
+         "kim", "li", "maria", "noah", "olga", "pavel", "quinn", "rosa", "sam", "tariq")
+LAST = ("meyer", "ng", "okafor", "rossi", "smith", "tanaka", "weber", "young", "zhang", "lopez")
+SUBJECTS = (
+    "Quarterly report", "Re: meeting notes", "Invoice {n}", "Shipping update for order {n}",
+    "Your weekly digest", "Re: contract draft v{n}", "Lunch on Friday?", "Password expiry notice",
+    "Fwd: travel itinerary", "Project Atlas status", "Purchase order PO-{n}", "Welcome aboard",
+)
+ATTACHMENT_NAMES = ("report.pdf", "invoice.pdf", "notes.docx", "data.xlsx", "photo.jpg", "slides.pptx")
+
+TMES_ACCEPTED_ACTIONS = (("Delivered", 88), ("Deferred", 5), ("Bounced", 4), ("Expired", 3))
+TMES_BLOCKED = (
+    ("Quarantined", "Spam or graymail", "Spam/Graymail policy: quarantine"),
+    ("Deleted", "Malware", "Virus scan: malware detected in attachment"),
+    ("Quarantined", "Phishing", "Web reputation: malicious URL"),
+    ("Rejected", "Sender reputation", "550 5.7.1 Rejected by Email Reputation Services"),
+    ("Deleted", "Content filtering", "Content filtering policy: blocked attachment type"),
+)
+MIMECAST_STATUSES = (
+    ("delivered", "Delivered", 80), ("held", "Hold for Review - Spam Signature policy", 8),
+    ("rejected", "Rejected - Anti-Spoofing policy", 6), ("bounced", "Bounced - Recipient unknown", 3),
+    ("deferred", "Deferred - Remote server busy", 2), ("archived", "Archived", 1),
+)
+ROUTES = (("inbound", 70), ("outbound", 20), ("internal", 10))
+DETECTION_LEVELS = ("relaxed", "moderate", "aggressive", "cluster")
+
+TMES_SPAN_HOURS = 71  # the API lets a client look 72 hours back; keep an hour of margin
+MIMECAST_SPAN_DAYS = 29  # the API rejects a start about 30 days back
+CAMPAIGN_HOURS = 20  # the planted campaign lies within the last 20 hours
+
+
+def _weighted(rng: random.Random, table):
+    """Pick from a table of tuples whose last element is a weight."""
+    total = sum(row[-1] for row in table)
+    point = rng.random() * total
+    for row in table:
+        point -= row[-1]
+        if point < 0:
+            return row
+    return table[-1]
+
+
+def format_tmes_time(ms: int, with_ms: bool) -> str:
+    """Render epoch milliseconds in TMES' own format."""
+    moment = datetime.datetime.fromtimestamp(ms / 1000.0, UTC)
+    if with_ms:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_mimecast_time(ms: int) -> str:
+    """Render epoch milliseconds in Mimecast's body format."""
+    return datetime.datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+class Campaign:
+    """The planted phishing campaign, visible at both vendors."""
+
+    def __init__(self, seed: int):
+        rng = random.Random("campaign:%d" % seed)
+        number = rng.randint(10000, 99999)
+        self.sender = "billing@acme-invoice-notice.example"
+        self.header_from = "\"ACME Accounts Payable\" <billing@acme-invoice-notice.example>"
+        self.subject = "Overdue invoice INV-%d: payment required today" % number
+        self.sender_ip = "203.0.113.%d" % rng.randint(10, 250)
+        self.attachment_name = "INV-%d.html" % number
+        self.attachment_sha256 = hashlib.sha256(("campaign-attachment:%d" % seed).encode()).hexdigest()
+        self.url = "https://acme-invoice-notice.example/pay/INV-%d?session=verify" % number
+
+    def as_dict(self, tmes_count: int, mimecast_count: int) -> dict:
+        return {
+            "sender": self.sender,
+            "sender_domain": self.sender.split("@")[1],
+            "subject": self.subject,
+            "sender_ip": self.sender_ip,
+            "attachment_sha256": self.attachment_sha256,
+            "url": self.url,
+            "tmes_count": tmes_count,
+            "mimecast_count": mimecast_count,
+        }
+
+
+class _Index:
+    """Sorted record times, with the positions that match one filter key."""
+
+    def __init__(self, positions: array.array, times: array.array):
+        self.positions = positions
+        self.times = times
+
+    def window(self, start_ms: int, end_ms: int):
+        """Offsets into this index of the records with start <= time <= end."""
+        return bisect.bisect_left(self.times, start_ms), bisect.bisect_right(self.times, end_ms)
+
+
+class TmesData:
+    """Mail tracking logs for TMES: accepted and blocked traffic over the last 71 hours."""
+
+    TYPES = ("accepted_traffic", "blocked_traffic")
+    DIRECTIONS = ("in", "out")
+
+    def __init__(self, seed: int, size: int, now_ms: int, campaign: Campaign, campaign_size: int):
+        self.seed = seed
+        self.size = size
+        self.campaign = campaign
+        rng = random.Random("tmes:%d" % seed)
+        span = TMES_SPAN_HOURS * 3600 * 1000
+        self.first_ms = now_ms - span
+        self.last_ms = now_ms
+        step = span / max(size, 1)
+        times = array.array("q")
+        # bit 0: blocked, bit 1: outbound, bit 2: whole-second time, bits 3+: customer domain
+        flags = bytearray(size)
+        cumulative = []
+        acc = 0
+        for weight in CUSTOMER_WEIGHTS:
+            acc += weight
+            cumulative.append(acc)
+        rand = rng.random
+        first = self.first_ms
+        for i in range(size):
+            ms = int(first + (i + rand()) * step)
+            whole = rand() < 0.7
+            if whole:
+                ms -= ms % 1000
+            flag = 4 if whole else 0
+            if rand() < 0.15:
+                flag |= 1
+            if rand() < 0.25:
+                flag |= 2
+            point = rand() * acc
+            dom = 0
+            while cumulative[dom] <= point:
+                dom += 1
+            flags[i] = flag | (dom << 3)
+            times.append(ms)
+        # whole-second rounding can move a record before its predecessor; keep times sorted
+        for i in range(1, size):
+            if times[i] < times[i - 1]:
+                times[i] = times[i - 1]
+        self.times = times
+        self.flags = flags
+        self.campaign_positions = self._plant(rng, campaign_size, now_ms)
+        self._indexes = {}
+        self._lock = threading.Lock()
+
+    def _plant(self, rng: random.Random, count: int, now_ms: int) -> dict:
+        """Mark records in the last hours as the campaign; returns position -> role."""
+        lo = bisect.bisect_left(self.times, now_ms - CAMPAIGN_HOURS * 3600 * 1000)
+        candidates = list(range(lo, self.size))
+        count = min(count, len(candidates))
+        chosen = sorted(rng.sample(candidates, count)) if count else []
+        roles = {}
+        for n, pos in enumerate(chosen):
+            # two in three delivered, the rest caught; always inbound, to the main domain
+            blocked = n % 3 == 2
+            self.flags[pos] = (self.flags[pos] & 4) | (1 if blocked else 0)
+            roles[pos] = n
+        return roles
+
+    def index(self, traffic_type: str, direction, domain) -> _Index:
+        """The records of one traffic type, direction and domain, in time order (cached)."""
+        key = (traffic_type, direction, domain)
+        with self._lock:
+            found = self._indexes.get(key)
+            if found is not None:
+                return found
+            want_blocked = 1 if traffic_type == "blocked_traffic" else 0
+            want_out = None if direction is None else (2 if direction == "out" else 0)
+            want_dom = None if domain is None else (
+                CUSTOMER_DOMAINS.index(domain) if domain in CUSTOMER_DOMAINS else -1)
+            positions = array.array("l")
+            times = array.array("q")
+            flags = self.flags
+            src_times = self.times
+            for i in range(self.size):
+                flag = flags[i]
+                if flag & 1 != want_blocked:
+                    continue
+                if want_out is not None and flag & 2 != want_out:
+                    continue
+                if want_dom is not None and (flag >> 3) != want_dom:
+                    continue
+                positions.append(i)
+                times.append(src_times[i])
+            found = _Index(positions, times)
+            self._indexes[key] = found
+            return found
+
+    def record(self, pos: int) -> dict:
+        """Render one log record from its position."""
+        rng = random.Random(self.seed * 1000003 + pos)
+        flag = self.flags[pos]
+        ms = self.times[pos]
+        blocked = bool(flag & 1)
+        outbound = bool(flag & 2)
+        customer = CUSTOMER_DOMAINS[flag >> 3]
+        campaign_n = self.campaign_positions.get(pos)
+        inside = "%s.%s@%s" % (rng.choice(FIRST), rng.choice(LAST), customer)
+        outside = "%s@%s" % (rng.choice(FIRST), rng.choice(EXTERNAL_DOMAINS))
+        if campaign_n is not None:
+            sender, recipient = self.campaign.sender, inside
+            subject = self.campaign.subject
+            sender_ip = self.campaign.sender_ip
+            attachments = [{"fileName": self.campaign.attachment_name, "sha256": self.campaign.attachment_sha256}]
+            urls = [self.campaign.url]
+            header_from = self.campaign.sender
+        else:
+            sender, recipient = (inside, outside) if outbound else (outside, inside)
+            subject = rng.choice(SUBJECTS).format(n=rng.randint(1000, 99999))
+            sender_ip = ("10.20.%d.%d" if outbound else "198.51.100.%d") % (
+                (rng.randint(0, 255), rng.randint(1, 254)) if outbound else (rng.randint(1, 254),))
+            attachments = []
+            for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+                name = rng.choice(ATTACHMENT_NAMES)
+                digest = hashlib.sha256(("att:%d:%d:%s" % (self.seed, pos, name)).encode()).hexdigest()
+                attachments.append({"fileName": name, "sha256": digest})
+            urls = ["https://%s/p/%d" % (rng.choice(EXTERNAL_DOMAINS), rng.randint(1, 9999))
+                    for _ in range(rng.choice((0, 0, 1, 1, 2)))]
+            header_from = sender
+        gen_ms = ms
+        received_ms = gen_ms - rng.randint(0, 3000)
+        received_ms -= received_ms % 1000
+        log = {
+            "genTime": format_tmes_time(gen_ms, not flag & 4),
+            "timestamp": format_tmes_time(received_ms, False),
+            "sender": sender,
+            "recipient": recipient,
+            "direction": "out" if outbound else "in",
+            "messageID": "<%s@%s>" % (uuid.UUID(int=rng.getrandbits(128), version=4), sender.split("@")[1]),
+            "mailID": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "subject": subject,
+            "size": rng.randint(2000, 4000000),
+            "tlsInfo": "upstreamTLS: TLS 1.%d; downstreamTLS: TLS 1.%d" % (rng.choice((2, 3)), rng.choice((2, 3))),
+            "headerFrom": header_from,
+            "headerTo": [recipient] + ["%s@%s" % (rng.choice(FIRST), customer) for _ in range(rng.choice((0, 0, 1, 2)))],
+            "senderIP": sender_ip,
+            "attachments": attachments,
+            "embeddedUrls": urls,
+        }
+        if blocked:
+            action, reason, details = rng.choice(TMES_BLOCKED)
+            if campaign_n is not None:
+                action, reason, details = TMES_BLOCKED[2]
+            log.update(action=action, reason=reason, details=details, deliveredTo="")
+        else:
+            action = _weighted(rng, TMES_ACCEPTED_ACTIONS)[0]
+            if campaign_n is not None:
+                action = "Delivered"
+            log["action"] = action
+            log["deliveredTo"] = "192.0.2.%d" % rng.randint(1, 254)
+            log["deliveryTime"] = format_tmes_time(gen_ms + rng.randint(200, 9000), rng.random() < 0.3)
+            log["details"] = {
+                "Delivered": "250 2.0.0 Ok: queued as %X" % rng.getrandbits(40),
+                "Deferred": "451 4.7.1 Try again later",
+                "Bounced": "550 5.1.1 User unknown",
+                "Expired": "Message expired after 5 days in queue",
+            }[action]
+        return log
+
+    def campaign_count(self) -> int:
+        return len(self.campaign_positions)
+
+
+class MimecastData:
+    """Tracked emails for Mimecast over the last 29 days, in time order."""
+
+    def __init__(self, seed: int, size: int, now_ms: int, campaign: Campaign, campaign_size: int):
+        self.seed = seed
+        self.campaign = campaign
+        rng = random.Random("mimecast:%d" % seed)
+        span = MIMECAST_SPAN_DAYS * 86400 * 1000
+        step = span / max(size, 1)
+        self.first_ms = now_ms - span
+        self.records = []
+        self.message_ids = []  # internet message ids: searchable, but not part of a tracked email
+        self.times = array.array("q")
+        for i in range(size):
+            ms = int(self.first_ms + (i + rng.random()) * step)
+            ms -= ms % 1000
+            self.times.append(ms)
+            self.records.append(self._render(i, ms, None))
+            self.message_ids.append("<%s@%s>" % (uuid.UUID(int=rng.getrandbits(128), version=4),
+                                                 self.records[-1]["fromEnv"]["emailAddress"].split("@")[1]))
+        lo = bisect.bisect_left(self.times, now_ms - CAMPAIGN_HOURS * 3600 * 1000)
+        candidates = list(range(lo, size))
+        count = min(campaign_size, len(candidates))
+        for n, pos in enumerate(sorted(rng.sample(candidates, count)) if count else []):
+            self.records[pos] = self._render(pos, self.times[pos], n)
+            self.message_ids[pos] = "<%s@%s>" % (uuid.UUID(int=rng.getrandbits(128), version=4),
+                                                 campaign.sender.split("@")[1])
+        self.campaign_total = count
+
+    def _render(self, pos: int, ms: int, campaign_n) -> dict:
+        rng = random.Random(self.seed * 7919 + pos)
+        route = _weighted(rng, ROUTES)[0]
+        inside = ("%s.%s" % (rng.choice(FIRST), rng.choice(LAST)), rng.choice(CUSTOMER_DOMAINS[:2]))
+        outside = (rng.choice(FIRST), rng.choice(EXTERNAL_DOMAINS))
+        if campaign_n is not None:
+            route = "inbound"
+            sender = ("ACME Accounts Payable", self.campaign.sender)
+            subject = self.campaign.subject
+            sender_ip = self.campaign.sender_ip
+            status, info = ("delivered", "Delivered") if campaign_n % 3 != 2 else (
+                "held", "Hold for Review - Targeted Threat Protection URL policy")
+            recipients = [inside]
+            attachments = True
+        else:
+            if route == "inbound":
+                src, recipients = outside, [inside]
+            elif route == "outbound":
+                src, recipients = inside, [outside]
+            else:
+                src, recipients = inside, [("%s.%s" % (rng.choice(FIRST), rng.choice(LAST)), inside[1])]
+            if rng.random() < 0.2:
+                recipients.append((rng.choice(FIRST), recipients[0][1]))
+            sender = (src[0].replace(".", " ").title(), "%s@%s" % src)
+            subject = rng.choice(SUBJECTS).format(n=rng.randint(1000, 99999))
+            sender_ip = "198.51.100.%d" % rng.randint(1, 254) if route == "inbound" else "10.30.%d.%d" % (
+                rng.randint(0, 255), rng.randint(1, 254))
+            status, info, _ = _weighted(rng, MIMECAST_STATUSES)
+            attachments = rng.random() < 0.3
+        sent_ms = ms + rng.randint(0, 20) * 1000
+        return {
+            "id": "eNo1j0" + hashlib.sha256(("mc:%d:%d" % (self.seed, pos)).encode()).hexdigest()[:40],
+            "status": status,
+            "info": info,
+            "received": format_mimecast_time(ms),
+            "sent": format_mimecast_time(sent_ms),
+            "fromEnv": {"displayableName": sender[0], "emailAddress": sender[1]},
+            "fromHdr": {"displayableName": sender[0], "emailAddress": sender[1]},
+            "to": [{"displayableName": r[0].replace(".", " ").title(), "emailAddress": "%s@%s" % r}
+                   for r in recipients],
+            "subject": subject,
+            "senderIP": sender_ip,
+            "attachments": attachments,
+            "route": route,
+            "spamScore": 0 if campaign_n is not None else rng.choice((0, 0, 0, 1, 2, 5, 12)),
+            "detectionLevel": rng.choice(DETECTION_LEVELS),
+        }
+
+    def between(self, start_ms: int, end_ms: int) -> range:
+        """The positions of the records received with start <= time <= end, in time order."""
+        return range(bisect.bisect_left(self.times, start_ms), bisect.bisect_right(self.times, end_ms))

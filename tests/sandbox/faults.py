@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Faults the sandbox can inject, switched on from the command line or the control endpoint.
+
+A fault has a kind, the endpoint it applies to (``tmes``, ``mimecast``, ``oauth``
+or ``*``) and a count: it hits the next ``count`` requests of that endpoint and
+then retires itself; without a count it stays until cleared.
+"""
+
+from __future__ import annotations
+
+import threading
+
+ENDPOINTS = ("tmes", "mimecast", "oauth", "*")
+
+# kind -> (parameter name -> (type, default)); every kind takes endpoint and count
+KINDS = {
+    "latency": {"ms": (int, 100)},
+    "status": {"status": (int, 500)},
+    "rate_limit": {"form": (str, "seconds"), "wait": (float, 1.0)},
+    "drop": {},
+    "truncate": {},
+    "wrong_shape": {},
+    "slow": {"seconds": (float, 5.0)},
+    "repeat_token": {},
+    "expire_token": {},
+}
+RATE_LIMIT_FORMS = ("seconds", "http-date", "reset-ms", "reset-epoch")
+
+
+class FaultError(ValueError):
+    """A fault description that cannot be used."""
+
+
+class Fault:
+    """One switched-on fault."""
+
+    def __init__(self, fault_id: int, kind: str, endpoint: str = "*", count=None, **params):
+        if kind not in KINDS:
+            raise FaultError("unknown fault kind %r; use one of: %s" % (kind, ", ".join(sorted(KINDS))))
+        if endpoint not in ENDPOINTS:
+            raise FaultError("unknown endpoint %r; use one of: %s" % (endpoint, ", ".join(ENDPOINTS)))
+        if count is not None:
+            try:
+                count = int(count)
+            except (TypeError, ValueError):
+                raise FaultError("count must be a whole number, got %r" % (count,)) from None
+            if count < 1:
+                raise FaultError("count must be 1 or more, got %d" % count)
+        allowed = KINDS[kind]
+        unknown = set(params) - set(allowed)
+        if unknown:
+            raise FaultError("fault %s takes no parameter %s" % (kind, ", ".join(sorted(unknown))))
+        self.params = {}
+        for name, (kind_type, default) in allowed.items():
+            value = params.get(name, default)
+            try:
+                self.params[name] = kind_type(value)
+            except (TypeError, ValueError):
+                raise FaultError("fault %s: %s must be %s, got %r" % (kind, name, kind_type.__name__, value)) from None
+        if kind == "rate_limit" and self.params["form"] not in RATE_LIMIT_FORMS:
+            raise FaultError("rate_limit form must be one of: %s" % ", ".join(RATE_LIMIT_FORMS))
+        if kind == "status" and not 400 <= self.params["status"] <= 599:
+            raise FaultError("status must be an HTTP error status (400-599)")
+        self.id = fault_id
+        self.kind = kind
+        self.endpoint = endpoint
+        self.remaining = count
+        self.hits = 0
+
+    def as_dict(self) -> dict:
+        return dict(self.params, id=self.id, kind=self.kind, endpoint=self.endpoint,
+                    remaining=self.remaining, hits=self.hits)
+
+
+def parse_spec(spec: str) -> dict:
+    """Read a command-line fault, ``kind[,endpoint=E][,count=N][,name=value...]``."""
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if not parts or "=" in parts[0]:
+        raise FaultError("a fault starts with its kind, e.g. 'status,status=503,endpoint=tmes,count=2'")
+    result = {"kind": parts[0]}
+    for part in parts[1:]:
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise FaultError("fault parameter %r needs the form name=value" % part)
+        result[name.strip()] = value.strip()
+    return result
+
+
+class FaultBoard:
+    """The switched-on faults, safe to use from the server's threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._faults = []
+        self._next_id = 1
+
+    def add(self, kind: str, **params) -> Fault:
+        with self._lock:
+            fault = Fault(self._next_id, kind, **params)
+            self._next_id += 1
+            self._faults.append(fault)
+            return fault
+
+    def clear(self):
+        with self._lock:
+            self._faults = []
+
+    def list(self):
+        with self._lock:
+            return [f.as_dict() for f in self._faults]
+
+    def take(self, endpoint: str):
+        """The faults that hit this request (at most one of each kind), counting them down."""
+        hit = []
+        kinds = set()
+        with self._lock:
+            for fault in list(self._faults):
+                if fault.endpoint not in ("*", endpoint) or fault.kind in kinds:
+                    continue
+                kinds.add(fault.kind)
+                hit.append(fault)
+                fault.hits += 1
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+        return hit

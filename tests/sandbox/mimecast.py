@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Mimecast tracking search (API 1.0, HMAC) and message finder (API 1.0 and API 2.0, OAuth2).
+
+Rules (see shared/api): the API 1.0 signature
+``base64(HMAC-SHA1(base64decode(secret), "<x-mc-date>:<x-mc-req-id>:<path>:<appKey>"))``
+in ``Authorization: MC <accessKey>:<signature>``; ``x-mc-date`` within 15 minutes;
+a request id is never accepted twice; the application id must be known.
+API 2.0 tokens come from ``POST /oauth/token`` (form-encoded client credentials)
+and expire.  Every answer uses the ``meta``/``data``/``fail`` envelope; logical
+errors come back as HTTP 200 with ``fail[]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import datetime
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.parse
+
+from .reply import Reply
+
+TRACKING_PATH = "/api/tracking/search"
+FINDER_PATH = "/api/message-finder/search"
+TOKEN_PATH = "/oauth/token"
+DATE_HEADER_RE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                            r"(\d{4}) (\d{2}):(\d{2}):(\d{2}) (UTC|GMT)$")
+BODY_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})([+-])(\d{2})(\d{2})$")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+FRESHNESS_S = 15 * 60
+LOOKBACK_S = 30 * 86400
+DEFAULT_SPAN_S = 86400
+SEARCH_FIELDS = ("start", "end", "searchReason", "messageId", "advancedTrackAndTraceOptions")
+ADVANCED_FIELDS = {TRACKING_PATH: ("from", "to", "subject", "senderIP"),
+                   FINDER_PATH: ("from", "to", "subject", "senderIP", "route")}
+ROUTES = ("inbound", "outbound", "internal")
+
+
+def envelope(status: int, data=None, fails=None) -> dict:
+    return {"meta": {"status": status}, "data": data if data is not None else [], "fail": fails or []}
+
+
+def failure(code: str, message: str, key=None, retryable=False) -> dict:
+    item = {"errors": [{"code": code, "message": message, "retryable": retryable}]}
+    if key is not None:
+        item["key"] = key
+    return item
+
+
+def http_error(status: int, code: str, message: str) -> Reply:
+    return Reply(status, envelope(status, [], [failure(code, message)]))
+
+
+def logical_error(code: str, message: str, key=None) -> Reply:
+    """A search the service refuses while still answering HTTP 200."""
+    return Reply(200, envelope(200, [], [failure(code, message, key)]))
+
+
+def parse_body_date(value):
+    """Epoch seconds for ``2011-12-03T10:15:30+0000``, or None."""
+    if not isinstance(value, str):
+        return None
+    match = BODY_DATE_RE.match(value)
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    sign, off_h, off_m = match.group(7), int(match.group(8)), int(match.group(9))
+    try:
+        seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+        if time.gmtime(seconds)[:6] != (year, month, day, hour, minute, second) or off_h > 23 or off_m > 59:
+            return None
+    except (OverflowError, ValueError):
+        return None
+    offset = (off_h * 60 + off_m) * 60
+    return seconds - offset if sign == "+" else seconds + offset
+
+
+def signature(secret_key: str, date: str, request_id: str, path: str, app_key: str) -> str:
+    key = base64.b64decode(secret_key)
+    text = ":".join((date, request_id, path, app_key)).encode("utf-8")
+    return base64.b64encode(hmac.new(key, text, hashlib.sha1).digest()).decode("ascii")
+
+
+def _matches_address(wanted: str, address: str) -> bool:
+    wanted = wanted.strip().lower()
+    address = (address or "").lower()
+    if "@" in wanted:
+        return address == wanted
+    return address.rsplit("@", 1)[-1] == wanted.lstrip("@")
+
+
+class MimecastApi:
+    """Both Mimecast APIs over one data set."""
+
+    def __init__(self, data, creds: dict, expired_access_key: str, token_lifetime: int,
+                 result_cap: int, clock=time.time):
+        self.data = data
+        self.creds = creds
+        self.expired_access_key = expired_access_key
+        self.token_lifetime = token_lifetime
+        self.result_cap = result_cap
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._seen_request_ids = set()
+        self._tokens = {}
+
+    # -- API 2.0 token --------------------------------------------------------------------------
+    def handle_token(self, request, faults=()) -> Reply:
+        del faults
+        if request.method != "POST":
+            return Reply(405, {"error": "invalid_request", "error_description": "Use POST."})
+        content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            return Reply(400, {"error": "invalid_request",
+                               "error_description": "The body must be application/x-www-form-urlencoded."})
+        try:
+            form = dict(urllib.parse.parse_qsl(request.body.decode("utf-8"), keep_blank_values=True,
+                                               strict_parsing=True))
+        except (UnicodeDecodeError, ValueError):
+            return Reply(400, {"error": "invalid_request", "error_description": "The form body cannot be read."})
+        if form.get("grant_type") != "client_credentials":
+            return Reply(400, {"error": "unsupported_grant_type",
+                               "error_description": "grant_type must be client_credentials."})
+        if not (hmac.compare_digest(form.get("client_id", "").encode(), self.creds["client_id"].encode()) and
+                hmac.compare_digest(form.get("client_secret", "").encode(), self.creds["client_secret"].encode())):
+            return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed."})
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._tokens[token] = self.clock() + self.token_lifetime
+        return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime})
+
+    def expire_tokens(self):
+        with self._lock:
+            for token in self._tokens:
+                self._tokens[token] = 0
+
+    # -- authentication of a search -----------------------------------------------------------------
+    def _check_bearer(self, token: str, path: str, faults):
+        if path != FINDER_PATH:
+            return http_error(401, "err_xdk_invalid_authorization", "API 2.0 tokens are accepted on %s only." % FINDER_PATH)
+        with self._lock:
+            expiry = self._tokens.get(token)
+            if expiry is not None and any(f.kind == "expire_token" for f in faults):
+                self._tokens[token] = expiry = 0
+        if expiry is None:
+            return http_error(401, "err_xdk_invalid_token", "The access token is unknown.")
+        if expiry <= self.clock():
+            return http_error(401, "err_xdk_token_expired", "The access token has expired.")
+        return None
+
+    def _check_hmac(self, request, value: str, path: str):
+        unauthorized = http_error(401, "err_xdk_authentication_failed",
+                                  "Authentication failed: check the access key, secret key, application id "
+                                  "and application key.")
+        access_key, sep, given = value.partition(":")
+        if not sep or not access_key or not given:
+            return unauthorized
+        date = request.header("x-mc-date")
+        request_id = request.header("x-mc-req-id")
+        app_id = request.header("x-mc-app-id")
+        if not date or not request_id or not app_id:
+            return http_error(401, "err_xdk_missing_header", "The headers x-mc-date, x-mc-req-id and x-mc-app-id "
+                                                              "are required.")
+        match = DATE_HEADER_RE.match(date)
+        if not match:
+            return http_error(401, "err_xdk_invalid_date", "x-mc-date must look like 'Tue, 24 Nov 2015 12:50:11 UTC'.")
+        day, month, year, hour, minute, second = (int(match.group(2)), MONTHS.index(match.group(3)) + 1,
+                                                  int(match.group(4)), int(match.group(5)), int(match.group(6)),
+                                                  int(match.group(7)))
+        try:
+            stamp = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+            weekday = datetime.datetime(year, month, day).strftime("%a")
+        except (OverflowError, ValueError):
+            return http_error(401, "err_xdk_invalid_date", "x-mc-date is not a valid date.")
+        if weekday != match.group(1):
+            return http_error(401, "err_xdk_invalid_date", "x-mc-date names the wrong day of the week.")
+        if abs(stamp - self.clock()) > FRESHNESS_S:
+            return http_error(401, "err_xdk_request_expired", "x-mc-date is more than 15 minutes away from the "
+                                                             "server time.")
+        if app_id != self.creds["app_id"]:
+            return http_error(401, "err_xdk_unknown_application", "The application id is not known.")
+        if access_key == self.expired_access_key:
+            return http_error(418, "err_xdk_binding_expired", "The binding of these keys has expired: create new "
+                                                              "access and secret keys.")
+        if access_key != self.creds["access_key"]:
+            return unauthorized
+        expected = signature(self.creds["secret_key"], date, request_id, path, self.creds["app_key"])
+        if not hmac.compare_digest(expected.encode(), given.encode()):
+            return unauthorized
+        with self._lock:
+            if request_id in self._seen_request_ids:
+                return http_error(401, "err_xdk_duplicate_request_id", "The request id was used before: send a new "
+                                                                       "GUID with every request.")
+            self._seen_request_ids.add(request_id)
+        return None
+
+    # -- the search ---------------------------------------------------------------------------------------
+    def handle_search(self, request, faults=()) -> Reply:
+        path = request.path
+        if request.method != "POST":
+            return http_error(405, "err_method_not_allowed", "Use POST for %s." % path)
+        header = request.header("Authorization") or ""
+        scheme, _, value = header.partition(" ")
+        if scheme == "Bearer" and value:
+            refused = self._check_bearer(value.strip(), path, faults)
+        elif scheme == "MC" and value:
+            refused = self._check_hmac(request, value.strip(), path)
+        else:
+            refused = http_error(401, "err_xdk_missing_authorization", "The Authorization header is missing or "
+                                                                        "not understood.")
+        if refused is not None:
+            return refused
+        try:
+            body = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return http_error(400, "err_request_body_invalid", "The request body is not valid JSON.")
+        item = self._check_body(body, path)
+        if isinstance(item, Reply):
+            return item
+        return self._search(item)
+
+    def _check_body(self, body, path):
+        if not isinstance(body, dict) or set(body) - {"data", "meta"} or not isinstance(body.get("data"), list):
+            return http_error(400, "err_request_body_invalid", "The body must be an object with a data array.")
+        if len(body["data"]) != 1 or not isinstance(body["data"][0], dict):
+            return http_error(400, "err_request_body_invalid", "data must hold exactly one search object.")
+        item = body["data"][0]
+        unknown = sorted(set(item) - set(SEARCH_FIELDS))
+        if unknown:
+            return http_error(400, "err_validation_unknown_field", "Unknown field: %s." % ", ".join(unknown))
+        for name in ("searchReason", "messageId"):
+            if name in item and not isinstance(item[name], str):
+                return http_error(400, "err_validation_type", "%s must be a string." % name)
+        for name in ("start", "end"):
+            if name in item and parse_body_date(item[name]) is None:
+                return http_error(400, "err_validation_date_format", "%s must be a date like "
+                                                                      "2011-12-03T10:15:30+0000." % name)
+        advanced = item.get("advancedTrackAndTraceOptions")
+        if advanced is not None:
+            if not isinstance(advanced, dict):
+                return http_error(400, "err_validation_type", "advancedTrackAndTraceOptions must be an object.")
+            unknown = sorted(set(advanced) - set(ADVANCED_FIELDS[path]))
+            if unknown:
+                return http_error(400, "err_validation_unknown_field",
+                                  "Unknown field in advancedTrackAndTraceOptions: %s." % ", ".join(unknown))
+            for name, value in advanced.items():
+                if not isinstance(value, str):
+                    return http_error(400, "err_validation_type", "%s must be a string." % name)
+            if "route" in advanced and advanced["route"] not in ROUTES:
+                return http_error(400, "err_validation_route", "route must be inbound, outbound or internal.")
+        return item
+
+    def _search(self, item) -> Reply:
+        now = self.clock()
+        end = parse_body_date(item["end"]) if "end" in item else int(now)
+        start = parse_body_date(item["start"]) if "start" in item else end - DEFAULT_SPAN_S
+        key = {k: item[k] for k in ("start", "end") if k in item}
+        if start < now - LOOKBACK_S:
+            return logical_error("err_track_and_trace_invalid_start_date",
+                                 "The start date cannot be more than 30 days in the past.", key)
+        if end < start:
+            return logical_error("err_track_and_trace_invalid_date_range", "The end date is before the start date.",
+                                 key)
+        advanced = {k: v for k, v in (item.get("advancedTrackAndTraceOptions") or {}).items() if v != ""}
+        message_id = item.get("messageId", "")
+        if not message_id and not advanced:
+            return logical_error("err_track_and_trace_no_search_criteria",
+                                 "Give a messageId or at least one advanced search option.", key)
+        if message_id and advanced:
+            return logical_error("err_track_and_trace_invalid_criteria",
+                                 "Search by messageId or by advanced options, not both.", key)
+        found = []
+        for pos in self.data.between(start * 1000, end * 1000):
+            record = self.data.records[pos]
+            if message_id:
+                if self.data.message_ids[pos] != message_id:
+                    continue
+            elif not self._matches(record, advanced):
+                continue
+            found.append(record)
+            if len(found) >= self.result_cap:
+                break
+        return Reply(200, envelope(200, [{"trackedEmails": found}]))
+
+    @staticmethod
+    def _matches(record, advanced) -> bool:
+        if "from" in advanced and not _matches_address(advanced["from"], record["fromEnv"]["emailAddress"]):
+            return False
+        if "to" in advanced and not any(_matches_address(advanced["to"], r["emailAddress"]) for r in record["to"]):
+            return False
+        if "subject" in advanced and advanced["subject"].lower() not in record["subject"].lower():
+            return False
+        if "senderIP" in advanced and advanced["senderIP"] != record["senderIP"]:
+            return False
+        if "route" in advanced and advanced["route"] != record["route"]:
+            return False
+        return True

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fault injection, the control API, the command line and HTTPS."""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+from tests.sandbox.faults import FaultError, parse_spec
+from tests.sandbox.tests.conftest import Clients, body_date, tmes_time
+
+UTC = datetime.timezone.utc
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def tmes_params(**extra):
+    now = datetime.datetime.now(UTC)
+    return dict({"type": "accepted_traffic", "start": tmes_time(now - datetime.timedelta(hours=60)),
+                 "end": tmes_time(now), "limit": "50"}, **extra)
+
+
+def mc_item():
+    now = datetime.datetime.now(UTC)
+    return {"start": body_date(now - datetime.timedelta(days=2)), "end": body_date(now),
+            "advancedTrackAndTraceOptions": {"subject": "e"}}
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_status_fault_hits_the_next_n_requests_then_retires(api, status):
+    api.fault(kind="status", status=status, endpoint="tmes", count=2)
+    first, second, third = (api.tmes(tmes_params()) for _ in range(3))
+    assert first.status_code == second.status_code == status
+    assert first.json()["code"] == ("InternalServerError" if status == 500 else first.json()["code"])
+    assert third.status_code == 200
+
+
+def test_status_fault_on_mimecast_uses_the_fail_envelope(api):
+    api.fault(kind="status", status=503, endpoint="mimecast", count=1)
+    response = api.mc_search(mc_item())
+    assert response.status_code == 503
+    assert response.json()["fail"][0]["errors"][0]["retryable"] is True
+
+
+def test_fault_applies_to_its_endpoint_only(api):
+    api.fault(kind="status", status=500, endpoint="mimecast", count=1)
+    assert api.tmes(tmes_params()).status_code == 200
+    assert api.mc_search(mc_item()).status_code == 500
+    assert api.mc_search(mc_item()).status_code == 200
+
+
+def test_persistent_fault_stays_until_cleared(api):
+    api.fault(kind="status", status=502, endpoint="tmes")
+    assert all(api.tmes(tmes_params()).status_code == 502 for _ in range(5))
+    assert api.http.delete(api.url + "/_sandbox/faults", timeout=10).json() == {"faults": []}
+    assert api.tmes(tmes_params()).status_code == 200
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date", "reset-ms", "reset-epoch"])
+def test_rate_limit_headers(api, form):
+    endpoint = "tmes" if form in ("seconds", "http-date") else "mimecast"
+    api.fault(kind="rate_limit", form=form, wait=3, endpoint=endpoint, count=1)
+    before = time.time()
+    response = api.tmes(tmes_params()) if endpoint == "tmes" else api.mc_search(mc_item())
+    assert response.status_code == 429
+    headers = response.headers
+    if form == "seconds":
+        assert headers["Retry-After"] == "3"
+    elif form == "http-date":
+        when = email.utils.parsedate_to_datetime(headers["Retry-After"]).timestamp()
+        assert before + 1 <= when <= before + 5
+    elif form == "reset-ms":
+        assert headers["X-RateLimit-Reset"] == "3000" and headers["X-RateLimit-Remaining"] == "0"
+    else:
+        assert before * 1000 + 2000 <= int(headers["X-RateLimit-Reset"]) <= before * 1000 + 5000
+
+
+def test_dropped_connection(api):
+    api.fault(kind="drop", endpoint="tmes", count=1)
+    with pytest.raises(requests.ConnectionError):
+        api.tmes(tmes_params())
+    assert api.tmes(tmes_params()).status_code == 200
+
+
+def test_truncated_body_is_not_valid_json(api):
+    api.fault(kind="truncate", endpoint="tmes", count=1)
+    response = api.tmes(tmes_params())
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        response.json()
+
+
+def test_wrong_shape_body_is_valid_json_without_the_expected_keys(api):
+    api.fault(kind="wrong_shape", endpoint="tmes", count=1)
+    api.fault(kind="wrong_shape", endpoint="mimecast", count=1)
+    assert "logs" not in api.tmes(tmes_params()).json()
+    assert not isinstance(api.mc_search(mc_item()).json()["data"], list)
+
+
+def test_slow_response_exceeds_the_client_timeout(api):
+    api.fault(kind="slow", seconds=2, endpoint="tmes", count=1)
+    with pytest.raises(requests.Timeout):
+        api.http.get(api.url + "/api/v1/log/mailtrackinglog", params=tmes_params(), auth=api.tmes_auth(),
+                     timeout=0.5)
+
+
+def test_latency_is_added(api):
+    api.fault(kind="latency", ms=300, endpoint="tmes", count=1)
+    started = time.monotonic()
+    assert api.tmes(tmes_params()).status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_repeat_token_returns_the_same_token_forever(api):
+    api.fault(kind="repeat_token", endpoint="tmes")
+    params = tmes_params()
+    token = urllib.parse.unquote(api.tmes(params).json()["nextToken"])
+    for _ in range(3):
+        again = urllib.parse.unquote(api.tmes(dict(params, token=token)).json()["nextToken"])
+        assert again == token
+
+
+def test_expire_token_fault(api):
+    token = api.oauth_token().json()["access_token"]
+    api.fault(kind="expire_token", endpoint="mimecast", count=1)
+    assert api.bearer_search(mc_item(), token).status_code == 401
+    fresh = api.oauth_token().json()["access_token"]
+    assert api.bearer_search(mc_item(), fresh).status_code == 200
+
+
+def test_request_counter_and_recent_requests(api):
+    api.http.delete(api.url + "/_sandbox/stats", timeout=10)
+    api.tmes(tmes_params())
+    api.tmes(tmes_params(type="bogus"))
+    api.oauth_token()
+    stats = api.stats()
+    assert stats["requests"]["tmes"] == 2 and stats["requests"]["oauth"] == 1 and stats["total"] == 3
+    recent = api.http.get(api.url + "/_sandbox/requests", timeout=10).json()["requests"]
+    assert [r["status"] for r in recent] == [200, 400, 200]
+    assert "Authorization" not in json.dumps(recent)
+
+
+@pytest.mark.parametrize("spec", [{"kind": "nope"}, {"kind": "status", "status": 200}, {"kind": "status", "count": 0},
+                                  {"kind": "drop", "endpoint": "smtp"}, {"kind": "slow", "seconds": "x"},
+                                  {"kind": "drop", "volume": 3}, {"endpoint": "tmes"}])
+def test_bad_fault_specs_are_refused(api, spec):
+    response = api.http.post(api.url + "/_sandbox/faults", json=spec, timeout=10)
+    assert response.status_code == 400 and response.json()["error"]
+
+
+def test_parse_spec():
+    assert parse_spec("status,status=503,endpoint=tmes,count=2") == {
+        "kind": "status", "status": "503", "endpoint": "tmes", "count": "2"}
+    with pytest.raises(FaultError):
+        parse_spec("status=503")
+    with pytest.raises(FaultError):
+        parse_spec("status,503")
+
+
+def _start_cli(*args):
+    process = subprocess.Popen([sys.executable, "-m", "tests.sandbox", "--port", "0"] + list(args), cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    return process, json.loads(line)
+
+
+def _stop(process):
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+
+
+class _Described:
+    """Just enough of a Sandbox for Clients, from the CLI's JSON line."""
+
+    def __init__(self, info):
+        self.info = info
+        self.url = info["url"]
+
+    def describe(self):
+        return self.info
+
+
+def test_command_line_prints_the_json_line_and_serves_both_vendors():
+    process, info = _start_cli("--seed", "11", "--tmes-records", "3000", "--mimecast-records", "1000")
+    try:
+        assert info["url"].startswith("http://127.0.0.1:")
+        assert set(info["tmes"]) == {"username", "api_key"}
+        assert set(info["mimecast"]) == {"access_key", "secret_key", "app_id", "app_key", "client_id",
+                                         "client_secret", "expired_access_key"}
+        assert {"sender", "subject", "sender_ip", "attachment_sha256", "url"} <= set(info["campaign"])
+        api = Clients(_Described(info))
+        logs, pages = api.tmes_all(tmes_params(limit="100"))
+        assert pages > 3 and len({log["mailID"] for log in logs}) == len(logs)
+        response = api.mc_search({"start": body_date(datetime.datetime.now(UTC) - datetime.timedelta(days=1)),
+                                  "advancedTrackAndTraceOptions": {"from": info["campaign"]["sender"]}})
+        assert len(response.json()["data"][0]["trackedEmails"]) == info["campaign"]["mimecast_count"]
+    finally:
+        _stop(process)
+
+
+def test_command_line_fault_flag():
+    process, info = _start_cli("--tmes-records", "100", "--fault", "status,status=503,endpoint=tmes,count=1")
+    try:
+        api = Clients(_Described(info))
+        assert api.tmes(tmes_params()).status_code == 503
+        assert api.tmes(tmes_params()).status_code in (200, 204)
+    finally:
+        _stop(process)
+
+
+def test_command_line_refuses_a_bad_fault_flag():
+    result = subprocess.run([sys.executable, "-m", "tests.sandbox", "--fault", "meteor"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "unknown fault kind" in result.stderr
+
+
+def test_https_with_a_self_signed_certificate(tmp_path):
+    process, info = _start_cli("--tmes-records", "100", "--tls-self-signed", str(tmp_path))
+    try:
+        assert info["url"].startswith("https://127.0.0.1:")
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(info["url"] + "/_sandbox/health", timeout=10)
+        assert requests.get(info["url"] + "/_sandbox/health", verify=info["ca_path"], timeout=10).json() == {"ok": True}
+    finally:
+        _stop(process)

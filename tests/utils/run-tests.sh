@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite, or one step of it: ./tests/utils/run-tests.sh [STEP...]
+# Steps: sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration lint docs changelog build
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ALL_STEPS="sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration lint docs changelog build"
+steps=${*:-$ALL_STEPS}
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0
+
+bash "$REPO_ROOT/tests/utils/setup-venvs.sh"
+sync_collection_tree
+
+run_ansible_test() {
+    local venv=$1
+    shift
+    (cd "$COLLECTION_TREE" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" "$@" --venv --color no)
+}
+
+failed=()
+for step in $steps; do
+    log "step: $step"
+    case $step in
+        sandbox)
+            (cd "$REPO_ROOT" && "$VENV_NEW/bin/python" -m pytest -p no:cacheprovider -q tests/sandbox/tests) || failed+=("$step") ;;
+        sanity-2.16)
+            run_ansible_test "$VENV_OLD" sanity --python 3.11 || failed+=("$step") ;;
+        sanity-latest)
+            run_ansible_test "$VENV_NEW" sanity --python "$("$VENV_NEW/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" || failed+=("$step") ;;
+        units-2.16)
+            run_ansible_test "$VENV_OLD" units --python 3.11 --requirements || failed+=("$step") ;;
+        units-latest)
+            run_ansible_test "$VENV_NEW" units --python "$("$VENV_NEW/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements || failed+=("$step") ;;
+        integration)
+            run_ansible_test "$VENV_NEW" integration --python "$("$VENV_NEW/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements ${INTEGRATION_TARGETS:-} || failed+=("$step") ;;
+        lint)
+            (cd "$COLLECTION_TREE" && PATH="$VENV_NEW/bin:$PATH" ansible-lint --offline) || failed+=("$step") ;;
+        docs)
+            (cd "$COLLECTION_TREE" && PATH="$VENV_NEW/bin:$PATH" antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck .) || failed+=("$step") ;;
+        changelog)
+            (cd "$COLLECTION_TREE" && "$VENV_NEW/bin/antsibull-changelog" lint) || failed+=("$step") ;;
+        build)
+            bash "$REPO_ROOT/tests/utils/build-install.sh" || failed+=("$step") ;;
+        *)
+            die "unknown step $step; steps are: $ALL_STEPS" ;;
+    esac
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+    log "FAILED steps: ${failed[*]}"
+    exit 1
+fi
+log "all steps passed: $steps"
