@@ -241,12 +241,12 @@ class TmesData:
             sender_ip = ("10.20.%d.%d" if outbound else "198.51.100.%d") % (
                 (rng.randint(0, 255), rng.randint(1, 254)) if outbound else (rng.randint(1, 254),))
             attachments = []
-            for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+            for dummy in range(rng.choice((0, 0, 0, 1, 1, 2))):
                 name = rng.choice(ATTACHMENT_NAMES)
                 digest = hashlib.sha256(("att:%d:%d:%s" % (self.seed, pos, name)).encode()).hexdigest()
                 attachments.append({"fileName": name, "sha256": digest})
             urls = ["https://%s/p/%d" % (rng.choice(EXTERNAL_DOMAINS), rng.randint(1, 9999))
-                    for _ in range(rng.choice((0, 0, 1, 1, 2)))]
+                    for dummy in range(rng.choice((0, 0, 1, 1, 2)))]
             header_from = sender
         gen_ms = ms
         received_ms = gen_ms - rng.randint(0, 3000)
@@ -263,7 +263,7 @@ class TmesData:
             "size": rng.randint(2000, 4000000),
             "tlsInfo": "upstreamTLS: TLS 1.%d; downstreamTLS: TLS 1.%d" % (rng.choice((2, 3)), rng.choice((2, 3))),
             "headerFrom": header_from,
-            "headerTo": [recipient] + ["%s@%s" % (rng.choice(FIRST), customer) for _ in range(rng.choice((0, 0, 1, 2)))],
+            "headerTo": [recipient] + ["%s@%s" % (rng.choice(FIRST), customer) for dummy in range(rng.choice((0, 0, 1, 2)))],
             "senderIP": sender_ip,
             "attachments": attachments,
             "embeddedUrls": urls,
@@ -348,7 +348,7 @@ class MimecastData:
             subject = rng.choice(SUBJECTS).format(n=rng.randint(1000, 99999))
             sender_ip = "198.51.100.%d" % rng.randint(1, 254) if route == "inbound" else "10.30.%d.%d" % (
                 rng.randint(0, 255), rng.randint(1, 254))
-            status, info, _ = _weighted(rng, MIMECAST_STATUSES)
+            status, info, dummy = _weighted(rng, MIMECAST_STATUSES)
             attachments = rng.random() < 0.3
         sent_ms = ms + rng.randint(0, 20) * 1000
         return {

@@ -15,7 +15,6 @@ errors come back as HTTP 200 with ``fail[]``.
 from __future__ import annotations
 
 import base64
-import binascii
 import calendar
 import datetime
 import hashlib
@@ -168,8 +167,8 @@ class MimecastApi:
         request_id = request.header("x-mc-req-id")
         app_id = request.header("x-mc-app-id")
         if not date or not request_id or not app_id:
-            return http_error(401, "err_xdk_missing_header", "The headers x-mc-date, x-mc-req-id and x-mc-app-id "
-                                                              "are required.")
+            return http_error(401, "err_xdk_missing_header",
+                              "The headers x-mc-date, x-mc-req-id and x-mc-app-id are required.")
         match = DATE_HEADER_RE.match(date)
         if not match:
             return http_error(401, "err_xdk_invalid_date", "x-mc-date must look like 'Tue, 24 Nov 2015 12:50:11 UTC'.")
@@ -184,8 +183,8 @@ class MimecastApi:
         if weekday != match.group(1):
             return http_error(401, "err_xdk_invalid_date", "x-mc-date names the wrong day of the week.")
         if abs(stamp - self.clock()) > FRESHNESS_S:
-            return http_error(401, "err_xdk_request_expired", "x-mc-date is more than 15 minutes away from the "
-                                                             "server time.")
+            return http_error(401, "err_xdk_request_expired",
+                              "x-mc-date is more than 15 minutes away from the server time.")
         if app_id != self.creds["app_id"]:
             return http_error(401, "err_xdk_unknown_application", "The application id is not known.")
         if access_key == self.expired_access_key:
@@ -209,14 +208,14 @@ class MimecastApi:
         if request.method != "POST":
             return http_error(405, "err_method_not_allowed", "Use POST for %s." % path)
         header = request.header("Authorization") or ""
-        scheme, _, value = header.partition(" ")
+        scheme, dummy, value = header.partition(" ")
         if scheme == "Bearer" and value:
             refused = self._check_bearer(value.strip(), path, faults)
         elif scheme == "MC" and value:
             refused = self._check_hmac(request, value.strip(), path)
         else:
-            refused = http_error(401, "err_xdk_missing_authorization", "The Authorization header is missing or "
-                                                                        "not understood.")
+            refused = http_error(401, "err_xdk_missing_authorization",
+                                 "The Authorization header is missing or not understood.")
         if refused is not None:
             return refused
         try:
@@ -242,8 +241,8 @@ class MimecastApi:
                 return http_error(400, "err_validation_type", "%s must be a string." % name)
         for name in ("start", "end"):
             if name in item and parse_body_date(item[name]) is None:
-                return http_error(400, "err_validation_date_format", "%s must be a date like "
-                                                                      "2011-12-03T10:15:30+0000." % name)
+                return http_error(400, "err_validation_date_format",
+                                  "%s must be a date like 2011-12-03T10:15:30+0000." % name)
         advanced = item.get("advancedTrackAndTraceOptions")
         if advanced is not None:
             if not isinstance(advanced, dict):

@@ -83,8 +83,8 @@ class SandboxState:
         self.tmes = TmesApi(self.tmes_data, clock=clock, **self.creds["tmes"])
         mc = self.creds["mimecast"]
         self.mimecast = MimecastApi(
-            self.mimecast_data, {k: mc[k] for k in ("access_key", "secret_key", "app_id", "app_key", "client_id",
-                                                     "client_secret")},
+            self.mimecast_data,
+            {k: mc[k] for k in ("access_key", "secret_key", "app_id", "app_key", "client_id", "client_secret")},
             mc["expired_access_key"], token_lifetime, mimecast_cap, clock=clock)
         self.faults = FaultBoard()
         self._lock = threading.Lock()
@@ -139,8 +139,8 @@ def fault_reply(endpoint: str, status: int) -> Reply:
                                                                                    "the request.")})
     if endpoint == "oauth":
         return Reply(status, {"error": "server_error", "error_description": "The service is unavailable."})
-    return Reply(status, envelope(status, [], [failure("err_server_%d" % status, "The service failed to handle the "
-                                                                                "request.", retryable=status >= 500)]))
+    fail = failure("err_server_%d" % status, "The service failed to handle the request.", retryable=status >= 500)
+    return Reply(status, envelope(status, [], [fail]))
 
 
 def rate_limit_reply(endpoint: str, form: str, wait: float, now: float) -> Reply:

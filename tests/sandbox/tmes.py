@@ -101,7 +101,7 @@ class TmesApi:
     # -- the endpoint -----------------------------------------------------------------------
     def authorized(self, request) -> bool:
         header = request.header("Authorization") or ""
-        scheme, _, value = header.partition(" ")
+        scheme, dummy, value = header.partition(" ")
         if scheme.lower() != "basic" or not value:
             return False
         try:

@@ -7,7 +7,7 @@ out=$CACHE_DIR/build
 rm -rf "$out"
 mkdir -p "$out/dist" "$out/install"
 (cd "$COLLECTION_TREE" && "$VENV_NEW/bin/ansible-galaxy" collection build --force --output-path "$out/dist")
-tarball=$(ls "$out"/dist/emailsec-tracking-*.tar.gz)
+tarball=$(find "$out/dist" -name 'emailsec-tracking-*.tar.gz' | head -n 1)
 "$VENV_NEW/bin/ansible-galaxy" collection install --force -p "$out/install" "$tarball"
 installed=$out/install/ansible_collections/emailsec/tracking
 for must in galaxy.yml MANIFEST.json meta/runtime.yml tests/sandbox/__main__.py; do
@@ -16,7 +16,7 @@ done
 for never in tests/unit tests/integration Makefile .ci; do
     [ ! -e "$installed/$never" ] || die "the built collection should not contain $never"
 done
-for module in $(cd "$installed/plugins/modules" 2>/dev/null && ls ./*.py 2>/dev/null | sed 's|^./||; s|\.py$||'); do
+for module in $(find "$installed/plugins/modules" -maxdepth 1 -name '*.py' -printf '%f\n' 2>/dev/null | sed 's|\.py$||'); do
     ANSIBLE_COLLECTIONS_PATH=$out/install "$VENV_NEW/bin/ansible-doc" -t module "emailsec.tracking.$module" >/dev/null \
         || die "ansible-doc cannot load emailsec.tracking.$module from the built collection"
 done

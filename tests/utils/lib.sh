@@ -6,9 +6,12 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV_DIR=${VENV_DIR:-$REPO_ROOT/.venv}
 CACHE_DIR=${CACHE_DIR:-$REPO_ROOT/.cache}
 # ansible-core 2.16 on Python 3.11, and the newest ansible-core on Python 3.12 or newer
-VENV_OLD=$VENV_DIR/core-2.16
-VENV_NEW=$VENV_DIR/core-latest
-COLLECTION_TREE=$CACHE_DIR/collections/ansible_collections/emailsec/tracking
+export VENV_OLD=$VENV_DIR/core-2.16
+export VENV_NEW=$VENV_DIR/core-latest
+# ansible-test wants the collection at .../ansible_collections/emailsec/tracking, outside any other
+# git checkout (inside one it would list the files through that checkout's git and find none)
+WORK_TREE=${WORK_TREE:-${TMPDIR:-/tmp}/emailsec-tracking-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-10)}
+COLLECTION_TREE=$WORK_TREE/ansible_collections/emailsec/tracking
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -18,7 +21,7 @@ die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 find_python() {
     local min=$1 max=$2 minor cand path
     for minor in $(seq "$max" -1 "$min"); do
-        for cand in "python3.$minor" $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3."$minor".*/bin/python3."$minor" 2>/dev/null | sort -V -r); do
+        for cand in "python3.$minor" $(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 3 -path "*/versions/3.$minor.*/bin/python3.$minor" 2>/dev/null | sort -V -r); do
             path=$(command -v "$cand" 2>/dev/null) || continue
             if "$path" -c 'import venv, ensurepip' >/dev/null 2>&1; then
                 echo "$path"
@@ -59,7 +62,7 @@ PY
 # Copy the checkout (tracked and untracked, not ignored) to a path ansible-test accepts.
 sync_collection_tree() {
     log "collection tree at $COLLECTION_TREE"
-    local keep=$CACHE_DIR/collections/output-keep
+    local keep=$WORK_TREE/output-keep
     rm -rf "$keep"
     [ -d "$COLLECTION_TREE/tests/output" ] && mv "$COLLECTION_TREE/tests/output" "$keep"
     rm -rf "$COLLECTION_TREE"

@@ -17,6 +17,7 @@ run_ansible_test() {
     (cd "$COLLECTION_TREE" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" "$@" --venv --color no)
 }
 
+read -r -a targets <<< "${INTEGRATION_TARGETS:-}"
 failed=()
 for step in $steps; do
     log "step: $step"
@@ -32,7 +33,7 @@ for step in $steps; do
         units-latest)
             run_ansible_test "$VENV_NEW" units --python "$("$VENV_NEW/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements || failed+=("$step") ;;
         integration)
-            run_ansible_test "$VENV_NEW" integration --python "$("$VENV_NEW/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements ${INTEGRATION_TARGETS:-} || failed+=("$step") ;;
+            run_ansible_test "$VENV_NEW" integration --python "$("$VENV_NEW/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements "${targets[@]}" || failed+=("$step") ;;
         lint)
             (cd "$COLLECTION_TREE" && PATH="$VENV_NEW/bin:$PATH" ansible-lint --offline) || failed+=("$step") ;;
         docs)

@@ -228,9 +228,8 @@ def test_oauth_token_refusals(api, kwargs, status, error):
 
 def test_oauth_token_needs_a_form_body(api):
     mc = api.info["mimecast"]
-    response = api.http.post(api.url + "/oauth/token", json={"client_id": mc["client_id"],
-                                                              "client_secret": mc["client_secret"],
-                                                              "grant_type": "client_credentials"}, timeout=10)
+    form = {"client_id": mc["client_id"], "client_secret": mc["client_secret"], "grant_type": "client_credentials"}
+    response = api.http.post(api.url + "/oauth/token", json=form, timeout=10)
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
 
 

@@ -108,8 +108,8 @@ def test_only_end_given_means_five_minutes_before_it_and_is_checked_against_72_h
 
 
 def _window_of(api, params):
-    logs, _ = api.tmes_all(dict(params, type="accepted_traffic"))
-    logs_blocked, _ = api.tmes_all(dict(params, type="blocked_traffic"))
+    logs, dummy = api.tmes_all(dict(params, type="accepted_traffic"))
+    logs_blocked, dummy = api.tmes_all(dict(params, type="blocked_traffic"))
     return [parse(log["genTime"]) for log in logs + logs_blocked]
 
 
@@ -195,8 +195,8 @@ def test_nothing_matching_is_204_with_empty_body(api):
 
 
 def test_records_carry_every_documented_field(api):
-    accepted, _ = api.tmes_all(dict(window(), type="accepted_traffic"))
-    blocked, _ = api.tmes_all(dict(window(), type="blocked_traffic"))
+    accepted, dummy = api.tmes_all(dict(window(), type="accepted_traffic"))
+    blocked, dummy = api.tmes_all(dict(window(), type="blocked_traffic"))
     assert accepted and blocked
     for log in accepted + blocked:
         assert FIELDS <= set(log), FIELDS - set(log)
@@ -210,7 +210,7 @@ def test_records_carry_every_documented_field(api):
 
 
 def test_direction_and_domain_filter(api):
-    logs, _ = api.tmes_all(dict(window(), type="accepted_traffic", direction="out", domain="acme-labs.example"))
+    logs, dummy = api.tmes_all(dict(window(), type="accepted_traffic", direction="out", domain="acme-labs.example"))
     assert logs
     assert all(log["direction"] == "out" and log["sender"].endswith("@acme-labs.example") for log in logs)
 
@@ -221,7 +221,7 @@ def test_window_is_inclusive_at_both_ends(api, sandbox):
     edge = index.times[len(index.times) // 3]
     at = datetime.datetime.fromtimestamp(edge / 1000.0, UTC)
     stamp = at.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (edge % 1000)
-    exact, _ = api.tmes_all({"type": "accepted_traffic", "start": stamp, "end": stamp})
+    exact, dummy = api.tmes_all({"type": "accepted_traffic", "start": stamp, "end": stamp})
     assert exact and all(parse(log["genTime"]).timestamp() * 1000 == edge for log in exact)
     assert len(exact) == sum(1 for k in index.times if k == edge) <= len(times)
 
@@ -230,7 +230,7 @@ def test_campaign_is_visible_in_the_last_day(api, sandbox):
     campaign = api.info["campaign"]
     found = []
     for traffic in ("accepted_traffic", "blocked_traffic"):
-        logs, _ = api.tmes_all(dict(window(24), type=traffic))
+        logs, dummy = api.tmes_all(dict(window(24), type=traffic))
         found += [log for log in logs if log["sender"] == campaign["sender"]]
     assert len(found) == campaign["tmes_count"] == sandbox.state.tmes_data.campaign_count()
     for log in found:

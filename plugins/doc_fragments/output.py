@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # pylint: disable=too-few-public-methods
+
+    DOCUMENTATION = r'''
+options:
+  max_records:
+    description:
+      - Stop after this many matching records and return RV(next_token), which fetches exactly the rest when given to
+        O(token) in a later run.
+      - Counts the records that pass the matching options and O(query).
+    type: int
+  token:
+    description:
+      - Resume a run that stopped at O(max_records), or fetch what an O(allow_partial) run missed, by giving its
+        RV(next_token).
+      - The token carries the window of the first run, so O(start) and O(end) are not used with it; the other query
+        options must be the same as in the first run.
+    type: str
+  concurrency:
+    description:
+      - How many parts of the window are fetched at the same time, from 1 to 16.
+      - The window is cut into consecutive parts that do not overlap, each fetched on its own; the records are merged
+        back in time order with duplicates at the edges removed, so the result is the same as with 1.
+      - Retries, rate limits and errors work as with 1; one part failing fails the run (or, with O(allow_partial), is
+        listed in RV(missing)).
+    type: int
+    default: 1
+  dest:
+    description:
+      - Write the records to this file as JSON Lines (one JSON object a line) as they arrive, instead of returning
+        them. Memory then stays bounded by the pages in flight, whatever the size of the result.
+      - The file is written under a temporary name and renamed at the end, so a failed run never leaves a partial
+        file under this name. The directory must exist.
+    type: path
+  allow_partial:
+    description:
+      - When a page or a part of the window still fails after its retries, return what was fetched with
+        RV(partial=true), the missing parts in RV(missing), a warning, and a RV(next_token) that fetches what is
+        missing.
+      - When V(false), such a failure fails the task and no records are returned.
+    type: bool
+    default: false
+  query:
+    description:
+      - A JMESPath expression applied to the records after the matching options, for example
+        V([?action=='Delivered']) or V([].{to: recipient, subject: subject}).
+      - It is applied as records arrive, to each record on its own (as a list of one), and must give a list back:
+        filters and projections work; sorting, slicing and counting belong in the playbook.
+    type: str
+'''

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # pylint: disable=too-few-public-methods
+
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Base URL of the TMES API, scheme and host only.
+      - If neither this nor O(region) is set, the environment variable E(TMES_API_URL) is used, and without it the
+        Americas URL V(https://api.tmes.trendmicro.com).
+      - Mutually exclusive with O(region).
+    type: str
+  region:
+    description:
+      - The TMES region of the account, instead of O(api_url).
+      - V(us) Americas (api.tmes.trendmicro.com), V(eu) Europe (api.tmes.trendmicro.eu), V(anz) Australia and New
+        Zealand (api.tmes-anz.trendmicro.com), V(jp) Japan (api.tmems-jp.trendmicro.com), V(sg) Singapore
+        (api.tmes-sg.trendmicro.com), V(in) India (api.tmes-in.trendmicro.com), V(uae) Middle East
+        (api.tmes-uae.trendmicro.com).
+    type: str
+    choices: [us, eu, anz, jp, sg, in, uae]
+  username:
+    description:
+      - The TMES API user name.
+      - If not set, the environment variable E(TMES_USERNAME) is used.
+    type: str
+  api_key:
+    description:
+      - The API key of O(username), from the TMES console (Administration > Service Integration > API Access).
+      - If not set, the environment variable E(TMES_API_KEY) is used.
+    type: str
+'''

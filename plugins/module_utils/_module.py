@@ -1,0 +1,215 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The base of both modules: shared options, input checks, client set-up, one place for failures.
+
+For internal use by this collection only; the interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import os
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.emailsec.tracking.plugins.module_utils._auth import CredentialError
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import (
+    REQUESTS_IMPORT_ERROR, ApiError, HttpClient,
+)
+from ansible_collections.emailsec.tracking.plugins.module_utils._matching import (
+    JMESPATH_IMPORT_ERROR, Matcher, MatchInputError, Query,
+)
+from ansible_collections.emailsec.tracking.plugins.module_utils._paging import (
+    FileSink, MemorySink, Pipeline, Slice, decode_resume, is_resume_token, run,
+)
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import TimeInputError
+
+MAX_CONCURRENCY = 16
+SLICES_PER_WORKER = 4
+
+
+def connection_argspec():
+    return dict(
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="float", default=30.0),
+        retries=dict(type="int", default=5),
+        retry_max_delay=dict(type="float", default=60.0),
+    )
+
+
+def output_argspec():
+    return dict(
+        max_records=dict(type="int"),
+        token=dict(type="str", no_log=False),
+        concurrency=dict(type="int", default=1),
+        dest=dict(type="path"),
+        allow_partial=dict(type="bool", default=False),
+        query=dict(type="str"),
+    )
+
+
+def matching_argspec():
+    return dict(
+        sender=dict(type="str"),
+        recipient=dict(type="str"),
+        subject=dict(type="str"),
+        sender_ip=dict(type="str"),
+        message_id=dict(type="str"),
+    )
+
+
+class InputError(ValueError):
+    """Bad input found by the module's own checks; the message says what to fix."""
+
+
+def is_loopback_host(host):
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url, option):
+    """A base URL with scheme and host only; plain http only to a loopback address."""
+    text = (url or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise InputError("%s: %r is not an absolute URL; write it with its scheme, like https://api.example.com"
+                         % (option, url))
+    if "@" in parts.netloc:
+        raise InputError("%s must not carry credentials; give them in their own options" % option)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise InputError("%s: %r has a path, query or fragment; give the scheme and host only, like %s://%s"
+                         % (option, url, parts.scheme, parts.netloc))
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
+        raise InputError("%s: %r uses plain http, which would send the credentials unencrypted; use https "
+                         "(plain http is accepted only for a loopback address such as a local sandbox)"
+                         % (option, url))
+    try:
+        parts.port
+    except ValueError:
+        raise InputError("%s: %r has an invalid port" % (option, url))
+    return "%s://%s" % (parts.scheme, parts.netloc)
+
+
+class TrackingModule:
+    """Wraps AnsibleModule with the options and the run both modules share."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = connection_argspec()
+        spec.update(output_argspec())
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        self.params = self.module.params
+        if REQUESTS_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        if self.params.get("query") and JMESPATH_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
+
+    # -- input checks -----------------------------------------------------------------------------------
+    def check_common(self):
+        p = self.params
+        if p["timeout"] <= 0:
+            raise InputError("timeout must be more than 0 seconds, got %s" % p["timeout"])
+        if p["retries"] < 0:
+            raise InputError("retries must be 0 or more, got %d" % p["retries"])
+        if p["retry_max_delay"] < 0:
+            raise InputError("retry_max_delay must be 0 or more seconds, got %s" % p["retry_max_delay"])
+        if not 1 <= p["concurrency"] <= MAX_CONCURRENCY:
+            raise InputError("concurrency must be from 1 to %d, got %d" % (MAX_CONCURRENCY, p["concurrency"]))
+        if p["max_records"] is not None and p["max_records"] < 1:
+            raise InputError("max_records must be 1 or more, got %d" % p["max_records"])
+        if p["ca_path"] and not os.path.isfile(p["ca_path"]):
+            raise InputError("ca_path %s is not a file; give the path of a PEM CA bundle" % p["ca_path"])
+        if p["dest"]:
+            directory = os.path.dirname(os.path.abspath(p["dest"]))
+            if not os.path.isdir(directory):
+                raise InputError("dest: the directory %s does not exist; create it first or choose another path"
+                                 % directory)
+            if os.path.isdir(p["dest"]):
+                raise InputError("dest: %s is a directory; give a file path such as %s"
+                                 % (p["dest"], os.path.join(p["dest"], "records.jsonl")))
+            if not os.access(directory, os.W_OK):
+                raise InputError("dest: the directory %s is not writable" % directory)
+
+    def resume_slices(self):
+        """The slices a resume token holds, or None when no resume token was given."""
+        token = self.params.get("token")
+        if token and is_resume_token(token):
+            try:
+                return decode_resume(token)
+            except ValueError as exc:
+                raise InputError(str(exc))
+        return None
+
+    def slices_for(self, window, size=None):
+        concurrency = self.params["concurrency"]
+        if size is not None:
+            return [Slice(w) for w in window.slices(size=size, step=self.resolution)]
+        count = 1 if concurrency <= 1 else concurrency * SLICES_PER_WORKER
+        return [Slice(w) for w in window.slices(count=count, step=self.resolution)]
+
+    resolution = None  # set by each vendor module: its time resolution
+
+    # -- running ------------------------------------------------------------------------------------------
+    def http_client(self):
+        p = self.params
+        if not p["validate_certs"]:
+            self.module.warn("validate_certs is false: the API's TLS certificate is not checked, so the credentials "
+                             "could reach an impostor. Use ca_path for a private CA instead.")
+        return HttpClient(timeout=p["timeout"], validate_certs=p["validate_certs"], ca_path=p["ca_path"],
+                          retries=p["retries"], retry_max_delay=p["retry_max_delay"],
+                          pool_size=max(10, p["concurrency"] + 2),
+                          user_agent="ansible-emailsec.tracking/%s" % self.module.ansible_version)
+
+    def pipeline(self, key, fields, criteria):
+        matcher = Matcher(fields, **criteria)
+        return Pipeline(key, matcher, Query(self.params.get("query")))
+
+    def collect(self, slices, fetch, pipeline):
+        p = self.params
+        sink = FileSink(p["dest"]) if p["dest"] else MemorySink()
+        spill = os.path.dirname(os.path.abspath(p["dest"])) if p["dest"] else None
+        return run(slices, fetch, pipeline, sink, max_records=p["max_records"], concurrency=p["concurrency"],
+                   allow_partial=p["allow_partial"], spill_dir=spill)
+
+    def results(self, outcome, records_key, window, **extra):
+        result = dict(changed=False, count=outcome.count, window=window.as_dict(), **extra)
+        if outcome.file_info:
+            result.update(outcome.file_info)
+            result[records_key] = []
+        else:
+            result[records_key] = outcome.records
+        if outcome.next_token:
+            result["next_token"] = outcome.next_token
+        result["partial"] = outcome.partial
+        if outcome.partial:
+            result["missing"] = outcome.missing
+            self.module.warn("Partial results: %d part(s) of the window failed after their retries and are missing "
+                             "(see 'missing'); run again with token set to next_token to fetch them."
+                             % len(outcome.missing))
+        return result
+
+    def fail_input(self, exc):
+        self.module.fail_json(msg=str(exc))
+
+    def execute(self, body):
+        """Run ``body()`` (which returns the result dict) and turn every known failure into one fail_json."""
+        try:
+            result = body()
+        except ApiError as exc:
+            self.module.fail_json(**exc.fail_kwargs())
+        except (InputError, TimeInputError, MatchInputError, CredentialError) as exc:
+            self.module.fail_json(msg=str(exc))
+        self.module.exit_json(**result)

@@ -1,0 +1,425 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pages, time slices, de-duplication, limits, resume tokens and output sinks.
+
+For internal use by this collection only; the interface may change without notice.
+
+A run is a list of slices (consecutive, non-overlapping windows).  Each slice is
+fetched as a chain of pages by a vendor-specific ``fetch(slice, stop)`` generator.
+Every record goes through the same pipeline as it arrives: de-duplication by the
+vendor's id, client-side matching, then the JMESPath query.  Slices are merged in
+time order, so the output is the same whatever ``concurrency`` is.  When the run
+stops at ``max_records``, or a slice fails and partial results were allowed, what
+is left to fetch is encoded in a resume token.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import collections
+import hashlib
+import json
+import os
+import tempfile
+import threading
+
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import (
+    TimeInputError, Window, format_iso, parse_time, utc_now,
+)
+
+RESUME_PREFIX = "esr1."
+RECENT_KEYS = 20000  # ids remembered for de-duplication: duplicates sit next to each other in time
+
+
+class Slice:
+    """A window to fetch, optionally from a vendor token on, skipping records of its first page."""
+
+    def __init__(self, window, token=None, skip=0):
+        self.window = window
+        self.token = token
+        self.skip = skip
+
+    def as_dict(self):
+        result = self.window.as_dict()
+        if self.token:
+            result["token"] = self.token
+        if self.skip:
+            result["skip"] = self.skip
+        return result
+
+
+class Page:
+    """One vendor response: its records, the token that fetched it and the token for the next page."""
+
+    def __init__(self, records, token_used=None, next_token=None):
+        self.records = records
+        self.token_used = token_used
+        self.next_token = next_token
+
+
+def encode_resume(slices):
+    """An opaque token for the slices still to fetch."""
+    items = [{"s": format_iso(s.window.start), "e": format_iso(s.window.end), "t": s.token, "k": s.skip}
+             for s in slices]
+    raw = json.dumps(items, separators=(",", ":")).encode("utf-8")
+    return RESUME_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def is_resume_token(token):
+    return isinstance(token, str) and token.startswith(RESUME_PREFIX)
+
+
+def decode_resume(token):
+    """The slices encoded by ``encode_resume``; ValueError with a clear message otherwise."""
+    body = token[len(RESUME_PREFIX):]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        items = json.loads(raw.decode("utf-8"))
+        slices = []
+        for item in items:
+            now = utc_now()
+            window = Window(parse_time(item["s"], "token", now), parse_time(item["e"], "token", now))
+            skip = int(item.get("k") or 0)
+            if skip < 0 or (item.get("t") is not None and not isinstance(item["t"], str)):
+                raise ValueError("bad item")
+            slices.append(Slice(window, item.get("t"), skip))
+    except (ValueError, TypeError, KeyError, AttributeError, TimeInputError):
+        raise ValueError("token is not a resume token from this module: pass the next_token value of an earlier "
+                         "run unchanged")
+    if not slices:
+        raise ValueError("token holds nothing to resume")
+    return slices
+
+
+class RecentKeys:
+    """The last ``limit`` ids seen, for de-duplication with bounded memory."""
+
+    def __init__(self, limit=RECENT_KEYS):
+        self._order = collections.deque()
+        self._keys = set()
+        self._limit = limit
+
+    def seen(self, key):
+        """True when ``key`` was seen already; otherwise remember it."""
+        if key is None:
+            return False
+        if key in self._keys:
+            return True
+        self._keys.add(key)
+        self._order.append(key)
+        if len(self._order) > self._limit:
+            self._keys.discard(self._order.popleft())
+        return False
+
+
+class Pipeline:
+    """What happens to every record: de-duplicate, match, query."""
+
+    def __init__(self, key, matcher=None, query=None):
+        self.key = key
+        self.matcher = matcher if matcher else None
+        self.query = query if query else None
+
+    def run(self, record):
+        """The outputs of one record (empty when it does not match)."""
+        if self.matcher is not None and not self.matcher.matches(record):
+            return []
+        if self.query is not None:
+            return self.query.apply([record])
+        return [record]
+
+
+class MemorySink:
+    """Keeps the outputs, to be returned in the task result."""
+
+    def __init__(self):
+        self.records = []
+        self.count = 0
+
+    def add(self, outputs):
+        self.records.extend(outputs)
+        self.count += len(outputs)
+
+    def commit(self):
+        return {}
+
+    def abort(self):
+        self.records = []
+
+
+class FileSink:
+    """Writes JSON Lines to a temporary file beside ``path``, renamed to ``path`` only on success."""
+
+    def __init__(self, path, mode=None):
+        self.path = path
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self._temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".part", dir=directory)
+        self._file = os.fdopen(fd, "w", encoding="utf-8")
+        self._digest = hashlib.sha256()
+        self._mode = mode
+        self.count = 0
+        self.records = None
+
+    def add(self, outputs):
+        if not outputs:
+            return
+        text = "".join(json.dumps(o, separators=(",", ":"), ensure_ascii=False) + "\n" for o in outputs)
+        data = text.encode("utf-8")
+        self._digest.update(data)
+        self._file.write(text)
+        self.count += len(outputs)
+
+    def commit(self):
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        if self._mode is not None:
+            os.chmod(self._temp, self._mode)
+        os.replace(self._temp, self.path)
+        return {"dest": self.path, "sha256": self._digest.hexdigest()}
+
+    def abort(self):
+        try:
+            self._file.close()
+        finally:
+            if os.path.exists(self._temp):
+                os.unlink(self._temp)
+
+
+class _Buffer:
+    """Entries of a slice waiting for their turn in the merge: in memory, or spilled to a temp file."""
+
+    def __init__(self, spill_dir=None):
+        self._items = [] if spill_dir is None else None
+        self._file = None
+        if spill_dir is not None:
+            self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", dir=spill_dir)
+
+    def add(self, entry):
+        if self._file is None:
+            self._items.append(entry)
+        else:
+            self._file.write(json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n")
+
+    def __iter__(self):
+        if self._file is None:
+            return iter(self._items)
+        self._file.seek(0)
+        return (tuple(json.loads(line)) for line in self._file)
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+        self._items = []
+
+
+class _SliceResult:
+    def __init__(self, spec):
+        self.spec = spec
+        self.pages = 0
+        self.continuation = None  # a Slice: where this slice stopped before its end
+        self.error = None
+
+
+class Outcome:
+    """What a run gives back."""
+
+    def __init__(self):
+        self.records = None
+        self.count = 0
+        self.pages = 0
+        self.partial = False
+        self.missing = []
+        self.next_token = None
+        self.file_info = {}
+
+
+def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_partial=False, spill_dir=None):
+    """Fetch every slice, merge in order, and return an Outcome; raises ApiError unless partial results are allowed."""
+    merger = _Merger(pipeline, sink, max_records)
+    stop = threading.Event()
+    outcome = Outcome()
+    try:
+        if concurrency <= 1 or len(slices) <= 1:
+            _run_in_order(slices, fetch, pipeline, merger, allow_partial, stop, outcome)
+        else:
+            _run_concurrently(slices, fetch, pipeline, merger, allow_partial, stop, outcome, concurrency, spill_dir)
+        outcome.file_info = sink.commit()
+    except BaseException:
+        stop.set()
+        sink.abort()
+        raise
+    outcome.records = sink.records
+    outcome.count = sink.count
+    if merger.cut is not None:
+        outcome.next_token = encode_resume(merger.cut)
+    if outcome.missing:
+        outcome.partial = True
+        outcome.next_token = encode_resume([Slice(**m.pop("_slice")) for m in outcome.missing] +
+                                           (merger.cut or []))
+    return outcome
+
+
+def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial):
+    """Fetch one slice page by page; ``emit(entry)`` gets (key, outputs, token_used, raw_index) tuples."""
+    result = _SliceResult(spec)
+    recent = RecentKeys()
+    taken = 0
+    last = None  # (token_used, raw index) of the last record taken
+    first = True
+    current_token = spec.token
+    try:
+        for page in fetch(spec, stop):
+            result.pages += 1
+            current_token = page.token_used
+            start = spec.skip if first else 0
+            first = False
+            records = page.records
+            for index in range(start, len(records)):
+                record = records[index]
+                key = pipeline.key(record)
+                if recent.seen(key):
+                    continue
+                outputs = pipeline.run(record)
+                if not outputs:
+                    continue
+                emit((key, outputs, page.token_used, index))
+                taken += 1
+                last = (page.token_used, index)
+                if budget is not None and taken >= budget:
+                    result.continuation = Slice(spec.window, page.token_used, index + 1)
+                    return result
+            current_token = page.next_token
+            if stop.is_set():
+                if page.next_token is not None:
+                    result.continuation = Slice(spec.window, page.next_token, 0)
+                return result
+    except ApiError as exc:
+        if not allow_partial:
+            raise
+        result.error = exc
+        # resume from the page that failed; records of it already taken are skipped by index
+        token = current_token
+        skip = last[1] + 1 if last is not None and last[0] == token else 0
+        if first:
+            token, skip = spec.token, spec.skip
+        result.continuation = Slice(spec.window, token, skip)
+    return result
+
+
+class _Merger:
+    """Takes entries in slice order, removes duplicates across slices, counts, cuts at max_records."""
+
+    def __init__(self, pipeline, sink, max_records):
+        self.pipeline = pipeline
+        self.sink = sink
+        self.max_records = max_records
+        self.recent = RecentKeys()
+        self.taken = 0
+        self.cut = None  # the slices left when the run stopped at max_records
+
+    def full(self):
+        return self.max_records is not None and self.taken >= self.max_records
+
+    def budget(self):
+        return None if self.max_records is None else self.max_records - self.taken
+
+    def feed(self, spec, entry):
+        """Add one entry; returns False once max_records is reached (and records where to resume)."""
+        key, outputs, token_used, index = entry
+        if self.recent.seen(key):
+            return True
+        self.sink.add(outputs)
+        self.taken += 1
+        if self.full():
+            self.cut = [Slice(spec.window, token_used, index + 1)]
+            return False
+        return True
+
+
+def _run_in_order(slices, fetch, pipeline, merger, allow_partial, stop, outcome):
+    for position, spec in enumerate(slices):
+        while spec is not None:
+            result = _fetch_slice(spec, fetch, pipeline, stop, merger.budget(),
+                                  lambda entry, s=spec: merger.feed(s, entry), allow_partial)
+            outcome.pages += result.pages
+            if merger.full():
+                _finish_cut(merger, result, slices[position + 1:])
+                return
+            if result.error is not None:
+                _record_missing(outcome, result)
+                spec = None
+            else:
+                # stopped by its budget while duplicates kept the merge short: go on from there
+                spec = result.continuation
+
+
+def _finish_cut(merger, result, rest):
+    """After max_records: resume at the cut (or where the slice stopped), then the untouched slices."""
+    if merger.cut is None and result.continuation is not None:
+        merger.cut = [result.continuation]
+    merger.cut = (merger.cut or []) + list(rest)
+    if not merger.cut:
+        merger.cut = None
+
+
+def _record_missing(outcome, result):
+    error = result.error
+    cont = result.continuation
+    item = cont.window.as_dict()
+    item.update(error=error.message, _slice={"window": cont.window, "token": cont.token, "skip": cont.skip})
+    outcome.missing.append(item)
+
+
+def _run_concurrently(slices, fetch, pipeline, merger, allow_partial, stop, outcome, concurrency, spill_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    budget = merger.budget()
+
+    def work(spec):
+        buffer = _Buffer(spill_dir)
+        try:
+            result = _fetch_slice(spec, fetch, pipeline, stop, budget, buffer.add, allow_partial)
+        except BaseException:
+            buffer.close()
+            raise
+        return result, buffer
+
+    executor = ThreadPoolExecutor(max_workers=concurrency)
+    futures = [executor.submit(work, spec) for spec in slices]
+    try:
+        for position, future in enumerate(futures):
+            result, buffer = future.result()
+            outcome.pages += result.pages
+            spec = slices[position]
+            try:
+                for entry in buffer:
+                    if not merger.feed(spec, entry):
+                        break
+            finally:
+                buffer.close()
+            rest = slices[position + 1:]
+            if merger.full():
+                _finish_cut(merger, result, rest)
+                return
+            if result.error is not None:
+                _record_missing(outcome, result)
+                continue
+            if result.continuation is not None and not stop.is_set():
+                # this slice stopped at the shared budget while duplicates kept the merge short
+                _run_in_order([result.continuation], fetch, pipeline, merger, allow_partial, stop, outcome)
+                if merger.full():
+                    merger.cut = (merger.cut or []) + list(rest)
+                    return
+    finally:
+        stop.set()
+        for future in futures:
+            future.cancel()
+        executor.shutdown(wait=True)
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                future.result()[1].close()

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Trend Micro Email Security: regions, the mail tracking log request, 204, error mapping.
+
+For internal use by this collection only; the interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+try:
+    from urllib.parse import unquote
+except ImportError:  # pragma: no cover
+    from urllib import unquote  # type: ignore
+
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ResponseError
+from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Page
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_tmes
+
+DEFAULT_URL = "https://api.tmes.trendmicro.com"
+REGIONS = {
+    "us": "https://api.tmes.trendmicro.com",
+    "eu": "https://api.tmes.trendmicro.eu",
+    "anz": "https://api.tmes-anz.trendmicro.com",
+    "jp": "https://api.tmems-jp.trendmicro.com",
+    "sg": "https://api.tmes-sg.trendmicro.com",
+    "in": "https://api.tmes-in.trendmicro.com",
+    "uae": "https://api.tmes-uae.trendmicro.com",
+}
+PATH = "/api/v1/log/mailtrackinglog"
+LOOKBACK = datetime.timedelta(hours=72)
+# TMES checks the 72 hours against each request: a start this close to the limit is moved forward
+LOOKBACK_MARGIN = datetime.timedelta(minutes=10)
+TRAFFIC_TYPES = ("accepted_traffic", "blocked_traffic")
+
+
+def record_key(record):
+    return record.get("mailID") if isinstance(record, dict) else None
+
+
+def parse_error(response):
+    body = response.json()
+    if isinstance(body, dict):
+        return body.get("code"), body.get("message")
+    return None, None
+
+
+def hint_for(status, code):
+    if status == 403:
+        return ("The API account is not allowed to read mail tracking logs: give it that permission in the TMES "
+                "console (Administration > Service Integration > API Access).")
+    if status == 404:
+        return ("TMES answers 404 ResourceNotAvailable when log retrieval is not enabled: turn on log retrieval for "
+                "the API in the TMES console (Administration > Service Integration > API Access), and check that "
+                "api_url or region is your account's region.")
+    if status == 400:
+        return "TMES refused the query parameters: correct what the vendor message names."
+    if status == 429:
+        return "TMES kept rate-limiting the requests: lower concurrency or raise retries and retry_max_delay."
+    if status and status >= 500:
+        return "TMES kept failing on its side: try again later, or raise retries."
+    return None
+
+
+class TmesClient:
+    """The mail tracking log endpoint, page by page."""
+
+    def __init__(self, http, base_url, auth):
+        self.http = http
+        self.url = base_url.rstrip("/") + PATH
+        self.auth = auth
+
+    def params(self, traffic_type, window, direction=None, domain=None, limit=500):
+        """The query for one slice: kept identical (``end`` included) on every page of it."""
+        params = [("type", traffic_type)]
+        if direction:
+            params.append(("direction", direction))
+        if domain:
+            params.append(("domain", domain))
+        params += [("start", format_tmes(window.start)), ("end", format_tmes(window.end)), ("limit", str(limit))]
+        return params
+
+    def pages(self, base_params, first_token=None, stop=None):
+        """Every page of one query, from ``first_token`` on; a 204 is an empty last page."""
+        token = first_token
+        seen = set()
+        if token:
+            seen.add(token)
+        while True:
+            params = list(base_params) + ([("token", token)] if token else [])
+            page = self.http.request("read TMES mail tracking logs", "GET", self.url, auth=self.auth, params=params,
+                                     decode=lambda response, s=seen: _decode_page(response, s),
+                                     parse_error=parse_error, hint_for=hint_for)
+            page.token_used = token
+            yield page
+            if page.next_token is None:
+                return
+            seen.add(page.next_token)
+            token = page.next_token
+            if stop is not None and stop.is_set():
+                return
+
+
+def _decode_page(response, seen_tokens):
+    if response.status_code == 204:
+        return Page([], None, None)
+    try:
+        body = response.json()
+    except ValueError:
+        raise ResponseError("the response body is not valid JSON (cut short?)")
+    if not isinstance(body, dict) or not isinstance(body.get("logs"), list):
+        raise ResponseError("the response is JSON but not a mail tracking log page (no 'logs' list)")
+    if not all(isinstance(log, dict) for log in body["logs"]):
+        raise ResponseError("the response's 'logs' list holds something other than log objects")
+    token = body.get("nextToken")
+    if token is not None and not isinstance(token, str):
+        raise ResponseError("the response's nextToken is not a string")
+    if token:
+        # TMES sends the token URL-encoded; decode it exactly once so the query encoder encodes it exactly once
+        token = unquote(token)
+        if token in seen_tokens:
+            raise ResponseError("TMES returned a nextToken it had returned before, so paging would loop forever",
+                                hint="This is a fault on the TMES side; try again later.")
+    return Page(body["logs"], None, token or None)
