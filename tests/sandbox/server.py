@@ -11,6 +11,8 @@ Control endpoints (never counted as vendor requests):
 - ``GET|POST|DELETE /_sandbox/faults``: list, add (JSON object ``{"kind": ..., "endpoint": ...,
   "count": ..., <parameters>}``), clear
 - ``POST /_sandbox/expire-tokens``: expire every API 2.0 token now
+- ``GET /_sandbox/tmes/expected?type=&start=&end=[&direction=][&domain=]``: how many records that query holds
+- ``GET /_sandbox/describe``: the same JSON object the command line prints first
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .mimecast import FINDER_PATH, TOKEN_PATH, TRACKING_PATH, MimecastApi, envel
 from .reply import Reply, Request
 from .tmes import PATH as TMES_PATH
 from .tmes import TmesApi
+from .tmes import parse_time as parse_tmes_time
 
 CONTROL_PREFIX = "/_sandbox/"
 STATUS_CODES = {
@@ -259,9 +262,22 @@ class Handler(BaseHTTPRequestHandler):
         if name == "expire-tokens" and method == "POST":
             state.mimecast.expire_tokens()
             return Reply(200, {"expired": True})
+        if name == "tmes/expected" and method == "GET":
+            return self._tmes_expected(request)
         if name == "describe" and method == "GET":
             return Reply(200, state.describe(self.server.url))
         return Reply(404, {"error": "unknown control endpoint %s %s" % (method, request.path)})
+
+    def _tmes_expected(self, request: Request) -> Reply:
+        """Ground truth for tests: how many records a TMES query should return, by the data itself."""
+        state = self.server.state
+        query = dict(urllib.parse.parse_qsl(request.query))
+        start, end = parse_tmes_time(query.get("start", "")), parse_tmes_time(query.get("end", ""))
+        if query.get("type") not in ("accepted_traffic", "blocked_traffic") or start is None or end is None:
+            return Reply(400, {"error": "give type, start and end (TMES time format)"})
+        index = state.tmes_data.index(query["type"], query.get("direction"), query.get("domain"))
+        lo, hi = index.window(start, end)
+        return Reply(200, {"count": hi - lo})
 
     def _send(self, reply: Reply):
         body = reply.body

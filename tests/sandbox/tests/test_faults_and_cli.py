@@ -234,3 +234,12 @@ def test_https_with_a_self_signed_certificate(tmp_path):
         assert requests.get(info["url"] + "/_sandbox/health", verify=info["ca_path"], timeout=10).json() == {"ok": True}
     finally:
         _stop(process)
+
+
+def test_expected_count_endpoint_agrees_with_paging(api):
+    params = tmes_params(limit="500")
+    logs, dummy = api.tmes_all(params)
+    expected = api.http.get(api.url + "/_sandbox/tmes/expected", params=params, timeout=10).json()
+    assert expected == {"count": len(logs)} and len(logs) > 500
+    bad = api.http.get(api.url + "/_sandbox/tmes/expected", params={"type": "x"}, timeout=10)
+    assert bad.status_code == 400
