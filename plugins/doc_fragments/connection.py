@@ -30,8 +30,8 @@ options:
     default: 30
   retries:
     description:
-      - How many times a request is retried after a transient failure: a connection error, a timeout, an answer cut
-        short or unreadable, or HTTP 429, 500, 502, 503 or 504. Other HTTP errors are not retried.
+      - How many times a request is retried after a transient failure (a connection error, a timeout, an answer cut
+        short or unreadable, or HTTP 429, 500, 502, 503 or 504). Other HTTP errors are not retried.
       - The wait before each retry is what the API asks for (C(Retry-After) in seconds or as an HTTP date, or
         Mimecast's C(X-RateLimit-Reset)), otherwise exponential backoff with jitter (0.25 to 0.5 s, then twice as
         long each time), always capped by O(retry_max_delay).

@@ -51,9 +51,9 @@ options:
     default: false
   query:
     description:
-      - A JMESPath expression applied to the records after the matching options, for example
-        V([?action=='Delivered']) or V([].{to: recipient, subject: subject}).
-      - It is applied as records arrive, to each record on its own (as a list of one), and must give a list back:
-        filters and projections work; sorting, slicing and counting belong in the playbook.
+      - "A JMESPath expression applied to the records after the matching options, for example
+        V([?action=='Delivered']) or V([].{to: recipient, subject: subject})."
+      - It is applied as records arrive, to each record on its own (as a list of one), and must give a list back.
+        Filters and projections work; sorting, slicing and counting belong in the playbook.
     type: str
 '''

@@ -61,8 +61,9 @@ def mimecast_date(moment):
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
     moment = moment.astimezone(datetime.timezone.utc)
-    return "%s, %02d %s %04d %02d:%02d:%02d UTC" % (days[moment.weekday()], moment.day, months[moment.month - 1],
-                                                     moment.year, moment.hour, moment.minute, moment.second)
+    return "%s, %02d %s %04d %02d:%02d:%02d UTC" % (
+        days[moment.weekday()], moment.day, months[moment.month - 1], moment.year, moment.hour, moment.minute,
+        moment.second)
 
 
 def mimecast_signature(secret_key_bytes, date, request_id, path, app_key):

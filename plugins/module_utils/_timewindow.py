@@ -149,8 +149,9 @@ class Window:
         last = end_us - end_us % step_us
         units = (last - first) // step_us + 1  # how many distinct instants the window holds
         if size is not None:
+            # slices of ``size``; the last one also holds the window's closing instant
             per = max(1, _micros(size) // step_us)
-            count = -(-units // per)
+            count = max(1, -(-(units - 1) // per))
         count = max(1, min(int(count or 1), units))
         edges = [first + (units * k // count) * step_us for k in range(count + 1)]
         result = []

@@ -21,9 +21,9 @@ description:
     duplicates removed by C(id).
   - The search criteria are sent to Mimecast and applied again to the results, so they mean the same as in
     M(emailsec.tracking.tmes_mail_tracking_info).
-  - Every answer is checked for C(fail[]) errors, HTTP 200 included; their codes and messages are in the failure
+  - "Every answer is checked for C(fail[]) errors, HTTP 200 included: their codes and messages are in the failure
     message. Mimecast is believed to refuse a start more than about 30 days back; the module does not refuse it
-    early, and says so when Mimecast does.
+    early, and says so when Mimecast does."
   - Times are UTC inside. Input with an offset is converted; input without one is read as UTC.
 author:
   - emailsec.tracking contributors
@@ -57,7 +57,7 @@ options:
   message_id:
     description:
       - Search for this internet message id (the C(Message-ID) header).
-      - An alternative to O(sender), O(recipient), O(subject), O(sender_ip) and O(route): give one or the other.
+      - An alternative to O(sender), O(recipient), O(subject), O(sender_ip) and O(route); give one or the other.
     type: str
   sender:
     description:
