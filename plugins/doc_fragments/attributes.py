@@ -22,6 +22,7 @@ attributes:
     support: none
   platform:
     description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 '''
 

@@ -215,7 +215,7 @@ class HttpClient:
                                                 headers=headers, timeout=self.timeout, allow_redirects=False)
             except requests.exceptions.SSLError as exc:
                 raise ApiError(what, "TLS certificate verification failed for %s (%s)" % (
-                    urlsplit(url).netloc, _short(exc)), method, shown_url, attempts=attempts,
+                    urlsplit(url).hostname, _short(exc)), method, shown_url, attempts=attempts,
                     hint="Give ca_path the CA bundle that signed the server's certificate, or set validate_certs: "
                          "false only for a test system you trust.")
             except requests.exceptions.Timeout:

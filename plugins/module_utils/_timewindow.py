@@ -82,10 +82,10 @@ def parse_time(value, option, now):
         raise TimeInputError("%s: %r is not an ISO 8601 time%s; write it like 2026-11-22T08:00:00Z, "
                              "2026-11-22T09:00:00+01:00, 'now' or -6h" % (option, value, hint))
     try:
-        date = datetime.datetime.strptime(match.group("date"), "%Y-%m-%d")
+        year, month, day = (int(part) for part in match.group("date").split("-"))
         frac = (match.group("frac") or "0")[:6].ljust(6, "0")
-        moment = date.replace(hour=int(match.group("h") or 0), minute=int(match.group("m") or 0),
-                              second=int(match.group("s") or 0), microsecond=int(frac))
+        moment = datetime.datetime(year, month, day, int(match.group("h") or 0), int(match.group("m") or 0),
+                                   int(match.group("s") or 0), int(frac))
     except ValueError as exc:
         raise TimeInputError("%s: %r is not a valid date or time (%s)" % (option, value, exc))
     tz = match.group("tz")
@@ -135,8 +135,14 @@ class Window:
     def as_dict(self):
         return {"start": format_iso(self.start), "end": format_iso(self.end)}
 
+    def floor(self, step=ONE_MS):
+        """The window with both ends cut down to the vendor's resolution, as the vendor will read it."""
+        step_us = _micros(step)
+        start_us, end_us = _micros_since_epoch(self.start), _micros_since_epoch(self.end)
+        return Window(_from_micros(start_us - start_us % step_us), _from_micros(end_us - end_us % step_us))
+
     def slices(self, count=None, size=None, step=ONE_MS):
-        """Consecutive, non-overlapping closed slices covering the window exactly.
+        """Consecutive, non-overlapping closed slices covering the window (cut to ``step``) exactly.
 
         Cut either into ``count`` slices of (nearly) equal length, or into slices of
         ``size``.  ``step`` is the vendor's time resolution: slice k ends one step
@@ -158,7 +164,7 @@ class Window:
         for k in range(count):
             lo = edges[k]
             hi = edges[k + 1] - step_us if k + 1 < count else last
-            result.append(Window(_from_micros(lo) if k else self.start, _from_micros(hi) if k + 1 < count else self.end))
+            result.append(Window(_from_micros(lo), _from_micros(hi)))
         return result
 
 

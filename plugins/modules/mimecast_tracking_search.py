@@ -26,7 +26,7 @@ description:
     early, and says so when Mimecast does."
   - Times are UTC inside. Input with an offset is converted; input without one is read as UTC.
 author:
-  - emailsec.tracking contributors
+  - emailsec.tracking contributors (@emailsec)
 extends_documentation_fragment:
   - emailsec.tracking.mimecast
   - emailsec.tracking.connection
@@ -369,7 +369,7 @@ class MimecastModule(TrackingModule):
             raise InputError("token is not a next_token of this module: pass the next_token of an earlier run "
                              "unchanged")
         else:
-            window = resolve_window(p["start"], p["end"], utc_now(), datetime.timedelta(hours=1))
+            window = resolve_window(p["start"], p["end"], utc_now(), datetime.timedelta(hours=1)).floor(self.resolution)
             slices = self.slices_for(window, size)
         http = self.http_client()
         if auth_type == "hmac":

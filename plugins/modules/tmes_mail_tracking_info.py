@@ -21,7 +21,7 @@ description:
     the limit again on every page.
   - Times are UTC inside. Input with an offset is converted; input without one is read as UTC.
 author:
-  - emailsec.tracking contributors
+  - emailsec.tracking contributors (@emailsec)
 extends_documentation_fragment:
   - emailsec.tracking.tmes
   - emailsec.tracking.connection
@@ -287,7 +287,7 @@ class TmesModule(TrackingModule):
 
     def window(self, now):
         p = self.params
-        window = resolve_window(p["start"], p["end"], now, datetime.timedelta(hours=1))
+        window = resolve_window(p["start"], p["end"], now, datetime.timedelta(hours=1)).floor(self.resolution)
         oldest = now - LOOKBACK
         if window.start < oldest:
             raise InputError("start %s is more than 72 hours before now (%s): TMES keeps mail tracking logs "

@@ -35,9 +35,11 @@ for step in $steps; do
         integration)
             run_ansible_test "$VENV_NEW" integration --python "$("$VENV_NEW/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements "${targets[@]}" || failed+=("$step") ;;
         lint)
-            (cd "$COLLECTION_TREE" && PATH="$VENV_NEW/bin:$PATH" ansible-lint --offline) || failed+=("$step") ;;
+            (cd "$COLLECTION_TREE" && PATH="$VENV_NEW/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$WORK_TREE" \
+                ansible-lint --offline) || failed+=("$step") ;;
         docs)
-            (cd "$COLLECTION_TREE" && PATH="$VENV_NEW/bin:$PATH" antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck .) || failed+=("$step") ;;
+            (cd "$COLLECTION_TREE" && PATH="$VENV_NEW/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$WORK_TREE" \
+                antsibull-docs lint-collection-docs --plugin-docs .) || failed+=("$step") ;;
         changelog)
             (cd "$COLLECTION_TREE" && "$VENV_NEW/bin/antsibull-changelog" lint) || failed+=("$step") ;;
         build)

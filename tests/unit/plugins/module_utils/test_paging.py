@@ -1,0 +1,221 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import hashlib
+import json
+import os
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError
+from ansible_collections.emailsec.tracking.plugins.module_utils._matching import TMES_FIELDS, Matcher, Query
+from ansible_collections.emailsec.tracking.plugins.module_utils._paging import (
+    FileSink, MemorySink, Page, Pipeline, RecentKeys, Slice, decode_resume, encode_resume, is_resume_token, run,
+)
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import Window
+
+UTC = datetime.timezone.utc
+T0 = datetime.datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def key(record):
+    return record.get("mailID")
+
+
+class FakeVendor:
+    """Records at integer seconds after T0, paged by ``page_size`` with tokens 'p<offset>'."""
+
+    def __init__(self, records, page_size=3, fail_on=None, fail_times=None):
+        self.records = records
+        self.page_size = page_size
+        self.fail_on = fail_on or set()
+        self.fail_times = fail_times
+        self.calls = []
+        self._lock = threading.Lock()
+
+    def fetch(self, spec, stop):
+        inside = [r for r in self.records if spec.window.start <= T0 + datetime.timedelta(seconds=r["t"]) <= spec.window.end]
+        offset = int(spec.token[1:]) if spec.token else 0
+        while True:
+            with self._lock:
+                self.calls.append((spec.window.start, spec.token if offset == 0 and spec.token else "p%d" % offset))
+            if (spec.window.start, offset) in self.fail_on:
+                raise ApiError("read", "HTTP 503 (server error)", status=503)
+            chunk = inside[offset:offset + self.page_size]
+            nxt = offset + self.page_size
+            token_used = None if offset == 0 else "p%d" % offset
+            yield Page(chunk, token_used, "p%d" % nxt if nxt < len(inside) else None)
+            if nxt >= len(inside):
+                return
+            offset = nxt
+
+
+def make_records(n, seconds=100):
+    return [{"mailID": "m%03d" % i, "t": i * seconds // n, "subject": "hello %d" % i} for i in range(n)]
+
+
+def whole(seconds=100):
+    return Window(T0, T0 + datetime.timedelta(seconds=seconds))
+
+
+def collect(vendor, slices, **kwargs):
+    sink = kwargs.pop("sink", None) or MemorySink()
+    pipeline = kwargs.pop("pipeline", None) or Pipeline(key)
+    return run(slices, vendor.fetch, pipeline, sink, **kwargs)
+
+
+def test_every_record_once_in_order():
+    records = make_records(40)
+    outcome = collect(FakeVendor(records), [Slice(whole())])
+    assert outcome.records == records and outcome.count == 40 and outcome.pages == 14
+    assert outcome.next_token is None and outcome.partial is False
+
+
+@pytest.mark.parametrize("concurrency, count", [(1, 1), (1, 8), (4, 8), (8, 32), (16, 64)])
+def test_concurrency_and_slicing_do_not_change_the_result(concurrency, count):
+    records = make_records(200)
+    reference = collect(FakeVendor(records), [Slice(whole())]).records
+    slices = [Slice(w) for w in whole().slices(count=count, step=datetime.timedelta(seconds=1))]
+    outcome = collect(FakeVendor(records), slices, concurrency=concurrency)
+    assert outcome.records == reference
+
+
+def test_duplicates_at_page_and_slice_edges_are_removed():
+    records = make_records(30)
+    dupes = records[:10] + [records[9]] + records[10:20] + [records[19], records[20]] + records[20:]
+    outcome = collect(FakeVendor(dupes), [Slice(whole())])
+    assert outcome.records == records
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize("limit", [1, 2, 3, 7, 29, 30, 31])
+def test_max_records_then_resume_gives_exactly_the_rest(concurrency, limit):
+    records = make_records(30)
+    slices = [Slice(w) for w in whole().slices(count=4, step=datetime.timedelta(seconds=1))]
+    first = collect(FakeVendor(records), slices, max_records=limit, concurrency=concurrency)
+    assert first.records == records[:limit]
+    if limit >= 30:
+        assert first.next_token is None or collect(FakeVendor(records), decode_resume(first.next_token)).records == []
+        return
+    assert is_resume_token(first.next_token)
+    rest = collect(FakeVendor(records), decode_resume(first.next_token), concurrency=concurrency)
+    assert first.records + rest.records == records
+
+
+def test_max_records_counts_matching_records_only():
+    records = make_records(30)
+    pipeline = Pipeline(key, Matcher(TMES_FIELDS, subject="hello 1"))  # hello 1, 10..19
+    first = collect(FakeVendor(records), [Slice(whole())], pipeline=pipeline, max_records=4)
+    assert [r["subject"] for r in first.records] == ["hello 1", "hello 10", "hello 11", "hello 12"]
+    rest = collect(FakeVendor(records), decode_resume(first.next_token), pipeline=pipeline)
+    assert [r["subject"] for r in rest.records] == ["hello %d" % i for i in range(13, 20)]
+
+
+def test_query_is_applied_per_record():
+    records = make_records(10)
+    pipeline = Pipeline(key, None, Query("[?t > `50`].mailID"))
+    outcome = collect(FakeVendor(records), [Slice(whole())], pipeline=pipeline)
+    assert outcome.records == [r["mailID"] for r in records if r["t"] > 50]
+
+
+def test_failure_without_partial_raises_and_writes_nothing(tmp_path):
+    records = make_records(30)
+    dest = tmp_path / "out.jsonl"
+    vendor = FakeVendor(records, fail_on={(T0, 6)})
+    with pytest.raises(ApiError):
+        collect(vendor, [Slice(whole())], sink=FileSink(str(dest)))
+    assert os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_partial_results_list_what_is_missing_and_resume_fetches_it(concurrency):
+    records = make_records(40)
+    slices = [Slice(w) for w in whole().slices(count=4, step=datetime.timedelta(seconds=1))]
+    failing = {(slices[1].window.start, 3)}  # the second page of the second slice
+    outcome = collect(FakeVendor(records, fail_on=failing), slices, allow_partial=True, concurrency=concurrency)
+    assert outcome.partial is True and len(outcome.missing) == 1
+    assert outcome.missing[0]["start"] == slices[1].window.as_dict()["start"]
+    assert "HTTP 503" in outcome.missing[0]["error"]
+    rest = collect(FakeVendor(records), decode_resume(outcome.next_token))
+    assert sorted(r["mailID"] for r in outcome.records + rest.records) == [r["mailID"] for r in records]
+    assert len(outcome.records) + len(rest.records) == 40
+
+
+def test_file_sink_writes_json_lines_with_its_digest(tmp_path):
+    records = make_records(25)
+    dest = tmp_path / "out.jsonl"
+    outcome = collect(FakeVendor(records), [Slice(whole())], sink=FileSink(str(dest)))
+    data = dest.read_bytes()
+    assert [json.loads(line) for line in data.decode().splitlines()] == records
+    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(data).hexdigest()}
+    assert outcome.records is None and outcome.count == 25
+
+
+def test_file_sink_writes_before_the_run_ends(tmp_path):
+    dest = tmp_path / "out.jsonl"
+    sink = FileSink(str(dest))
+    seen = []
+
+    def fetch(spec, stop):
+        yield Page(make_records(5))
+        sink._file.flush()  # pylint: disable=protected-access
+        seen.append(sum(1 for name in os.listdir(str(tmp_path)) for dummy in open(os.path.join(str(tmp_path), name))))
+        yield Page([{"mailID": "late", "t": 1}])
+
+    run([Slice(whole())], fetch, Pipeline(key), sink)
+    assert seen == [5]  # the first page was on disk while the second was being fetched
+    assert len(dest.read_text().splitlines()) == 6
+
+
+def test_resume_token_round_trip_and_garbage():
+    slices = [Slice(whole(), "tok+/=", 3), Slice(Window(T0, T0))]
+    token = encode_resume(slices)
+    back = decode_resume(token)
+    assert [(s.window, s.token, s.skip) for s in back] == [(s.window, s.token, s.skip) for s in slices]
+    for bad in ("esr1.", "esr1.!!!!", "esr1." + "e30", "esr1.W10"):
+        with pytest.raises(ValueError) as info:
+            decode_resume(bad)
+        assert "next_token" in str(info.value) or "nothing to resume" in str(info.value)
+
+
+def test_recent_keys_forget_the_oldest():
+    recent = RecentKeys(limit=3)
+    assert [recent.seen(k) for k in "abca"] == [False, False, False, True]
+    recent.seen("d")
+    recent.seen("e")
+    assert recent.seen("a") is False and recent.seen(None) is False
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=30),
+       st.lists(st.integers(min_value=0, max_value=200), max_size=30), st.integers(min_value=1, max_value=8),
+       st.integers(min_value=1, max_value=4))
+def test_any_paging_collects_the_set_once(page_sizes, duplicate_positions, slice_count, concurrency):
+    total = sum(page_sizes)
+    records = make_records(total) if total else []
+    # pages of the given sizes (zeros are empty pages), duplicates re-sent at page edges
+    stream = list(records)
+    for pos in sorted(set(p for p in duplicate_positions if p < len(stream)), reverse=True):
+        stream.insert(pos + 1, stream[pos])
+
+    def fetch(spec, stop):
+        inside = [r for r in stream if spec.window.start <= T0 + datetime.timedelta(seconds=r["t"]) <= spec.window.end]
+        cursor = 0
+        for size in page_sizes:
+            yield Page(inside[cursor:cursor + size])
+            cursor += size
+        if cursor < len(inside):
+            yield Page(inside[cursor:])
+
+    slices = [Slice(w) for w in whole().slices(count=slice_count, step=datetime.timedelta(seconds=1))]
+    outcome = run(slices, fetch, Pipeline(key), MemorySink(), concurrency=concurrency)
+    assert outcome.records == records
