@@ -179,8 +179,8 @@ def test_bad_token_responses(answer, cause):
 
 def test_refused_client_credentials_say_what_to_check():
     http = HttpClient()
-    scripted_client(http, [response(401, {"error": "invalid_client", "error_description": "Client authentication "
-                                                                                           "failed."})])
+    refusal = {"error": "invalid_client", "error_description": "Client authentication failed."}
+    scripted_client(http, [response(401, refusal)])
     auth = MimecastOAuth2(http, "https://api.example/oauth/token", "id", "s3cr3t")
     with pytest.raises(ApiError) as info:
         auth.apply({}, "POST", "/p")

@@ -86,8 +86,8 @@ CATALOGUE = [
                                                "bundle"),
     (TMES, {"token": "esr1.garbage"}, "token is not a resume token from this module: pass the next_token value of an "
                                       "earlier run unchanged"),
-    (TMES, {"token": "raw-vendor-token", "concurrency": 4}, "a TMES nextToken continues one query: use concurrency 1 "
-                                                           "with it"),
+    (TMES, {"token": "raw-vendor-token", "concurrency": 4},
+     "a TMES nextToken continues one query: use concurrency 1 with it"),
     (MIMECAST, {"message_id": "<a@b.example>"}, "message_id and sender are alternatives: search by message id alone, "
                                                 "or by the advanced options without message_id"),
     (MIMECAST, {"sender": None}, "nothing to search for: give message_id, or at least one of sender, recipient, "
