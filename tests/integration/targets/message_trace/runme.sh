@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+set -eu
+# shellcheck source=../setup_sandbox/sandbox.sh
+source ../setup_sandbox/sandbox.sh
+start_sandbox --seed 5 --tmes-records 3000 --mimecast-records 1500
+
+report_dir=$SANDBOX_DIR/report
+mkdir -p "$report_dir"
+ansible-playbook playbook.yml -e "@$SANDBOX_VARS" -e "report_dir=$report_dir" "$@"
+
+# the HTML report, parsed: self-contained, escaped, and its numbers match the JSON report
+"$SANDBOX_PYTHON" check_report.py "$report_dir/report.json" "$report_dir/report.html" "$report_dir/report.csv"
+"$SANDBOX_PYTHON" check_report.py "$report_dir/hostile/report.json" "$report_dir/hostile/report.html" \
+    "$report_dir/hostile/report.csv" --hostile
+
+# the job-template playbook, with credentials in the environment as an AWX credential would inject them
+eval "$("$SANDBOX_PYTHON" - "$SANDBOX_VARS" <<'PY'
+import json, shlex, sys
+sb = json.load(open(sys.argv[1]))["sb"]
+env = {"TMES_API_URL": sb["url"], "TMES_USERNAME": sb["tmes"]["username"], "TMES_API_KEY": sb["tmes"]["api_key"],
+       "MIMECAST_BASE_URL": sb["url"], "MIMECAST_CLIENT_ID": sb["mimecast"]["client_id"],
+       "MIMECAST_CLIENT_SECRET": sb["mimecast"]["client_secret"]}
+print("\n".join("export %s=%s" % (k, shlex.quote(v)) for k, v in env.items()))
+PY
+)"
+domain=$("$SANDBOX_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sb"]["campaign"]["sender_domain"])' "$SANDBOX_VARS")
+ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_domain=$domain" "$@" > "$SANDBOX_DIR/trace.log"
+grep -q "Delivered to: " "$SANDBOX_DIR/trace.log"
+if ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_domain=$domain" -e fail_on_delivered=true \
+        "$@" > "$SANDBOX_DIR/fail.log" 2>&1; then
+    echo "trace_message.yml should fail with fail_on_delivered when messages were delivered" >&2
+    exit 1
+fi
+grep -q "matching message(s) were delivered, to" "$SANDBOX_DIR/fail.log"
+ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender=nobody@nowhere.example" \
+    -e fail_on_delivered=true "$@" > "$SANDBOX_DIR/clean.log"
+grep -q "Delivered to: nobody" "$SANDBOX_DIR/clean.log"
