@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, or one step of it: ./tests/utils/run-tests.sh [STEP...]
-# Steps: sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration lint docs changelog build
+# Steps: sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration awx lint docs changelog build
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_STEPS="sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration lint docs changelog build"
+ALL_STEPS="sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration awx lint docs changelog build"
 steps=${*:-$ALL_STEPS}
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 
@@ -24,6 +24,8 @@ for step in $steps; do
     case $step in
         sandbox)
             (cd "$REPO_ROOT" && "$VENV_NEW/bin/python" -m pytest -p no:cacheprovider -q tests/sandbox/tests) || failed+=("$step") ;;
+        awx)
+            (cd "$REPO_ROOT" && "$VENV_NEW/bin/python" -m pytest -p no:cacheprovider -q tests/awx) || failed+=("$step") ;;
         sanity-2.16)
             run_ansible_test "$VENV_OLD" sanity --python 3.11 || failed+=("$step") ;;
         sanity-latest)

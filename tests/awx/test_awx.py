@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What AWX does with the collection: credential injectors, a job run through ansible-runner, an EE build context."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import ansible_runner
+import jinja2
+import pytest
+import yaml
+
+from tests.sandbox import Sandbox
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+TYPES = os.path.join(ROOT, "docs", "awx", "credential_types")
+
+
+def credential_type(name):
+    with open(os.path.join(TYPES, name + ".yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def inject(kind, inputs):
+    """The environment AWX builds from a credential type's injectors (Jinja2 over the inputs)."""
+    return {name: jinja2.Template(value).render(**inputs) for name, value in kind["injectors"]["env"].items()}
+
+
+def variables_read_by(module):
+    """Environment variables a module reads: env_fallback names and os.environ lookups in its source."""
+    with open(os.path.join(ROOT, "plugins", "modules", module + ".py"), encoding="utf-8") as handle:
+        source = handle.read()
+    names = set(re.findall(r'env_fallback, \["([A-Z_]+)"\]', source))
+    names |= set(re.findall(r'os\.environ(?:\.get\(|\[)"([A-Z_]+)"', source))
+    assert names, "no environment variables found in %s" % module
+    return names
+
+
+@pytest.mark.parametrize("kind, module", [("tmes", "tmes_mail_tracking_info"),
+                                          ("mimecast_api2", "mimecast_tracking_search"),
+                                          ("mimecast_api1", "mimecast_tracking_search")])
+def test_injectors_set_exactly_what_the_modules_read(kind, module):
+    definition = credential_type(kind)
+    fields = {f["id"] for f in definition["inputs"]["fields"]}
+    injected = definition["injectors"]["env"]
+    assert set(injected) <= variables_read_by(module)
+    assert {re.search(r"\{\{\s*(\w+)\s*\}\}", v).group(1) for v in injected.values()} == fields
+    secret = {f["id"] for f in definition["inputs"]["fields"] if f.get("secret")}
+    assert secret & {"api_key", "client_secret", "secret_key", "app_key"} == secret and secret
+    assert set(definition["inputs"]["required"]) <= fields
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(seed=13, tmes_records=2000, mimecast_records=800) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def collections(tmp_path_factory):
+    path = tmp_path_factory.mktemp("collections")
+    os.makedirs(str(path / "ansible_collections" / "emailsec"))
+    os.symlink(ROOT, str(path / "ansible_collections" / "emailsec" / "tracking"))
+    return str(path)
+
+
+def run_job(tmp_path, sandbox, collections, extravars, ident):
+    """Run playbooks/trace_message.yml the way an AWX job does: project, inventory, env, extra vars."""
+    info = sandbox.describe()
+    env = inject(credential_type("tmes"), {"api_url": info["url"], **info["tmes"]})
+    env.update(inject(credential_type("mimecast_api2"), {"base_url": info["url"],
+                                                         "client_id": info["mimecast"]["client_id"],
+                                                         "client_secret": info["mimecast"]["client_secret"]}))
+    data = tmp_path / "runner"
+    (data / "project").mkdir(parents=True, exist_ok=True)
+    shutil.copy(os.path.join(ROOT, "playbooks", "trace_message.yml"), str(data / "project"))
+    (data / "inventory").mkdir(exist_ok=True)
+    (data / "inventory" / "hosts").write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n"
+                                              % sys.executable)
+    envvars = dict(env, ANSIBLE_COLLECTIONS_PATH=collections, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = ansible_runner.run(private_data_dir=str(data), playbook="trace_message.yml", ident=ident,
+                                envvars=envvars, extravars=extravars, quiet=True)
+    stats = [e for e in result.events if e.get("event") == "playbook_on_stats"]
+    return result, stats[0]["event_data"].get("artifact_data", {}) if stats else None, data, env
+
+
+def test_trace_message_runs_as_an_awx_job(tmp_path, sandbox, collections):
+    campaign = sandbox.describe()["campaign"]
+    report_dir = tmp_path / "report"
+    report_dir.mkdir()
+    extravars = {"message_trace_sender_domain": campaign["sender_domain"], "message_trace_lookback": "24h",
+                 "message_trace_report_dir": str(report_dir), "fail_on_delivered": False}
+    result, artifact, data, env = run_job(tmp_path, sandbox, collections, extravars, "job1")
+    assert result.status == "successful", result.stdout.read()
+    assert result.rc == 0
+    summary = artifact["message_trace"]
+    assert summary["by_vendor"]["tmes"]["total"] == campaign["tmes_count"]
+    assert summary["by_vendor"]["mimecast"]["total"] == campaign["mimecast_count"]
+    assert summary["delivered"] is True and summary["vendors"] == ["tmes", "mimecast"]
+    assert summary["reports"]["html"] == str(report_dir / "report.html")
+    assert (report_dir / "report.html").exists()
+    # the job output and events AWX stores and shows hold no credential
+    secrets = [env["TMES_API_KEY"], env["MIMECAST_CLIENT_SECRET"]]
+    shown = [data / "artifacts" / "job1" / "stdout"] + sorted((data / "artifacts" / "job1" / "job_events").iterdir())
+    assert len(shown) > 10
+    for path in shown:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert not any(s in text for s in secrets), "secret in %s" % path.name
+
+
+def test_fail_on_delivered_fails_the_job(tmp_path, sandbox, collections):
+    campaign = sandbox.describe()["campaign"]
+    extravars = {"message_trace_sender_domain": campaign["sender_domain"], "fail_on_delivered": True}
+    result, artifact, dummy, dummy2 = run_job(tmp_path, sandbox, collections, extravars, "job2")
+    assert result.status == "failed"
+    assert "matching message(s) were delivered" in result.stdout.read()
+    assert artifact["message_trace"]["delivered"] is True
+
+
+def test_execution_environment_build_context(tmp_path):
+    build = tmp_path / "dist"
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(build), ROOT],
+                   check=True, capture_output=True)
+    tarball = next(build.glob("emailsec-tracking-*.tar.gz"))
+    installed = tmp_path / "collections"
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-p", str(installed), str(tarball)],
+                   check=True, capture_output=True)
+    # what ansible-builder finds in the collection's meta/execution-environment.yml
+    found = subprocess.run([os.path.join(BIN, "ansible-builder"), "introspect", "--sanitize", str(installed)],
+                           check=True, capture_output=True, text=True).stdout
+    python = yaml.safe_load(found[found.index("python:"):] if not found.lstrip().startswith("{") else found)
+    text = json.dumps(python)
+    assert "requests" in text and "jmespath" in text and "emailsec.tracking" in text
+    assert "ansible-core" not in text and "ansible_core" not in text
+    # the shipped EE definition turns into a build context without a container engine
+    definition = tmp_path / "ee"
+    shutil.copytree(os.path.join(ROOT, "docs", "awx"), str(definition))
+    context = tmp_path / "context"
+    subprocess.run([os.path.join(BIN, "ansible-builder"), "create", "-f", str(definition / "execution-environment.yml"),
+                    "--context", str(context)], check=True, capture_output=True)
+    containerfile = next(p for p in (context / "Containerfile", context / "Dockerfile") if p.exists()).read_text()
+    assert "ansible-galaxy collection install" in containerfile or "install-from-bindep" in containerfile
+    assert "introspect" in containerfile
+    requirements = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
+    assert requirements["collections"][0]["name"] == "emailsec.tracking"
+
+
+def test_ee_requirements_are_unpinned_and_without_ansible():
+    with open(os.path.join(ROOT, "meta", "ee-requirements.txt"), encoding="utf-8") as handle:
+        lines = [line.strip() for line in handle if line.strip() and not line.startswith("#")]
+    assert lines == ["requests", "jmespath"]
+    meta = yaml.safe_load(open(os.path.join(ROOT, "meta", "execution-environment.yml"), encoding="utf-8"))
+    assert meta["dependencies"]["python"] == "meta/ee-requirements.txt"
