@@ -91,8 +91,8 @@ def main(argv):
             problems.append("bar %s %s says %d, records say %d" % (hour, verdict, count, real))
     for vendor, counts in summary["by_vendor"].items():
         if html.counts.get(vendor, [None])[-1] != str(counts["total"]):
-            problems.append("the counts table shows %s for %s, not %s" % (html.counts.get(vendor), vendor,
-                                                                       counts["total"]))
+            shown = html.counts.get(vendor)
+            problems.append("the counts table shows %s for %s, not %s" % (shown, vendor, counts["total"]))
     text = "".join(html.text)
     if ("Delivered to" in text) != summary["delivered"]:
         problems.append("the verdict banner does not match 'delivered'")
