@@ -21,7 +21,7 @@ demo:
 	bash tests/utils/demo.sh
 
 bench:
-	bash tests/utils/bench.sh
+	bash tests/utils/bench.sh $(ARGS)
 
 sandbox: venvs
 	.venv/core-latest/bin/python -m tests.sandbox $(ARGS)

@@ -37,4 +37,4 @@ if ! command -v shellcheck >/dev/null 2>&1; then
         die "shellcheck is needed by ansible-test sanity: install it (apt-get install shellcheck)"
     fi
 fi
-log "tool environments ready: $("$VENV_OLD/bin/ansible" --version | head -n 1), $("$VENV_NEW/bin/ansible" --version | head -n 1)"
+log "tool environments ready: $("$VENV_OLD/bin/ansible" --version | sed -n 1p), $("$VENV_NEW/bin/ansible" --version | sed -n 1p)"
