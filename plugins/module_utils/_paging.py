@@ -133,14 +133,23 @@ class Pipeline:
         return [record]
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 class MemorySink:
     """Keeps the outputs, to be returned in the task result."""
+
+    spills = False
 
     def __init__(self):
         self.records = []
         self.count = 0
 
-    def add(self, outputs):
+    @staticmethod
+    def encode(outputs):
+        return outputs
+
+    def add(self, outputs, count=None):
         self.records.extend(outputs)
         self.count += len(outputs)
 
@@ -164,14 +173,17 @@ class FileSink:
         self.count = 0
         self.records = None
 
-    def add(self, outputs):
-        if not outputs:
-            return
-        text = "".join(json.dumps(o, separators=(",", ":"), ensure_ascii=False) + "\n" for o in outputs)
-        data = text.encode("utf-8")
-        self._digest.update(data)
+    spills = True
+
+    @staticmethod
+    def encode(outputs):
+        """The JSON Lines text of some outputs: done once, where the record arrives."""
+        return "".join(_ENCODE(o) + "\n" for o in outputs)
+
+    def add(self, text, count):
+        self._digest.update(text.encode("utf-8"))
         self._file.write(text)
-        self.count += len(outputs)
+        self.count += count
 
     def commit(self):
         self._file.flush()
@@ -191,7 +203,11 @@ class FileSink:
 
 
 class _Buffer:
-    """Entries of a slice waiting for their turn in the merge: in memory, or spilled to a temp file."""
+    """Entries of a slice waiting for their turn in the merge: in memory, or spilled to a temp file.
+
+    An entry is (key, payload, count, token_used, index); a spilled payload is JSON Lines text, written
+    after a one-line header, so it is never encoded twice.
+    """
 
     def __init__(self, spill_dir=None):
         self._items = [] if spill_dir is None else None
@@ -203,13 +219,24 @@ class _Buffer:
         if self._file is None:
             self._items.append(entry)
         else:
-            self._file.write(json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n")
+            key, payload, count, token_used, index = entry
+            self._file.write(_ENCODE([key, count, token_used, index]) + "\n" + payload)
 
     def __iter__(self):
         if self._file is None:
             return iter(self._items)
         self._file.seek(0)
-        return (tuple(json.loads(line)) for line in self._file)
+        return self._read()
+
+    def _read(self):
+        readline = self._file.readline
+        while True:
+            header = readline()
+            if not header:
+                return
+            key, count, token_used, index = json.loads(header)
+            payload = "".join(readline() for dummy in range(count))
+            yield key, payload, count, token_used, index
 
     def close(self):
         if self._file is not None:
@@ -264,8 +291,8 @@ def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_pa
     return outcome
 
 
-def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial):
-    """Fetch one slice page by page; ``emit(entry)`` gets (key, outputs, token_used, raw_index) tuples."""
+def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encode):
+    """Fetch one slice page by page; ``emit(entry)`` gets (key, payload, count, token_used, raw_index) tuples."""
     result = _SliceResult(spec)
     recent = RecentKeys()
     taken = 0
@@ -287,7 +314,7 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial):
                 outputs = pipeline.run(record)
                 if not outputs:
                     continue
-                emit((key, outputs, page.token_used, index))
+                emit((key, encode(outputs), len(outputs), page.token_used, index))
                 taken += 1
                 last = (page.token_used, index)
                 if budget is not None and taken >= budget:
@@ -330,10 +357,10 @@ class _Merger:
 
     def feed(self, spec, entry):
         """Add one entry; returns False once max_records is reached (and records where to resume)."""
-        key, outputs, token_used, index = entry
+        key, payload, count, token_used, index = entry
         if self.recent.seen(key):
             return True
-        self.sink.add(outputs)
+        self.sink.add(payload, count)
         self.taken += 1
         if self.full():
             self.cut = [Slice(spec.window, token_used, index + 1)]
@@ -345,7 +372,7 @@ def _run_in_order(slices, fetch, pipeline, merger, allow_partial, stop, outcome)
     for position, spec in enumerate(slices):
         while spec is not None:
             result = _fetch_slice(spec, fetch, pipeline, stop, merger.budget(),
-                                  lambda entry, s=spec: merger.feed(s, entry), allow_partial)
+                                  lambda entry, s=spec: merger.feed(s, entry), allow_partial, merger.sink.encode)
             outcome.pages += result.pages
             if merger.full():
                 _finish_cut(merger, result, slices[position + 1:])
@@ -381,9 +408,9 @@ def _run_concurrently(slices, fetch, pipeline, merger, allow_partial, stop, outc
     budget = merger.budget()
 
     def work(spec):
-        buffer = _Buffer(spill_dir)
+        buffer = _Buffer(spill_dir if merger.sink.spills else None)
         try:
-            result = _fetch_slice(spec, fetch, pipeline, stop, budget, buffer.add, allow_partial)
+            result = _fetch_slice(spec, fetch, pipeline, stop, budget, buffer.add, allow_partial, merger.sink.encode)
         except BaseException:
             buffer.close()
             raise

@@ -54,12 +54,17 @@ def parse_args(argv):
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     parser.add_argument("--tls-self-signed", metavar="DIR",
                         help="create a self-signed certificate in DIR and serve HTTPS with it")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="serve from this many processes (for benchmarks: faults, counters, request ids and "
+                             "tokens are then kept per process, so tests use the default of 1)")
     parser.add_argument("--verbose", action="store_true", help="log every request to standard error")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
     if args.tmes_records < 0 or args.mimecast_records < 0:
         parser.error("record counts cannot be negative")
+    if not 1 <= args.processes <= 16:
+        parser.error("--processes takes 1 to 16")
     return args
 
 
@@ -91,11 +96,25 @@ def main(argv=None):
     def stop(signum, frame):  # pylint: disable=unused-argument
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    children = []
+    for dummy in range(max(0, args.processes - 1)):
+        pid = os.fork()
+        if pid == 0:  # a child serves from the same listening socket until its parent ends it
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                server.serve_forever()
+            finally:
+                os._exit(0)  # pylint: disable=protected-access
+        children.append(pid)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
         server.serve_forever()
     finally:
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
         server.server_close()
     return 0
 

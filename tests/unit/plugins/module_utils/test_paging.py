@@ -219,3 +219,22 @@ def test_any_paging_collects_the_set_once(page_sizes, duplicate_positions, slice
     slices = [Slice(w) for w in whole().slices(count=slice_count, step=datetime.timedelta(seconds=1))]
     outcome = run(slices, fetch, Pipeline(key), MemorySink(), concurrency=concurrency)
     assert outcome.records == records
+
+
+@pytest.mark.parametrize("limit", [None, 17])
+def test_concurrent_run_to_a_file_spills_each_slice_once_and_matches(tmp_path, limit):
+    records = make_records(120)
+    dupes = records[:50] + [records[49]] + records[50:]
+    slices = [Slice(w) for w in whole().slices(count=12, step=datetime.timedelta(seconds=1))]
+    dest = tmp_path / "out.jsonl"
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    outcome = run(slices, FakeVendor(dupes).fetch, Pipeline(key), FileSink(str(dest)), max_records=limit,
+                  concurrency=4, spill_dir=str(spill))
+    expected = records[:limit] if limit else records
+    assert [json.loads(line) for line in dest.read_text().splitlines()] == expected
+    assert outcome.count == len(expected)
+    assert os.listdir(str(spill)) == []  # spill files are anonymous and gone
+    if limit:
+        rest = collect(FakeVendor(records), decode_resume(outcome.next_token))
+        assert expected + rest.records == records
