@@ -104,7 +104,7 @@ EXAMPLES = r'''
 - name: API 1.0 with its four values, a week in six-hour slices
   emailsec.tracking.mimecast_tracking_search:
     auth_type: hmac
-    region: eu
+    base_url: "{{ mimecast_api1_url }}"  # or region: eu
     access_key: "{{ mimecast_access_key }}"
     secret_key: "{{ mimecast_secret_key }}"
     app_id: "{{ mimecast_app_id }}"
@@ -122,7 +122,7 @@ EXAMPLES = r'''
 - name: Credentials once for all Mimecast tasks
   module_defaults:
     group/emailsec.tracking.mimecast:
-      base_url: https://api.services.mimecast.com
+      base_url: "{{ mimecast_api2_url }}"
       client_id: "{{ mimecast_client_id }}"
       client_secret: "{{ mimecast_client_secret }}"
   block:

@@ -77,9 +77,9 @@ seealso:
 EXAMPLES = r'''
 - name: Where did mail from this sender go in the last six hours?
   emailsec.tracking.tmes_mail_tracking_info:
+    api_url: "{{ tmes_api_url }}"  # or region: eu
     username: "{{ tmes_username }}"
     api_key: "{{ tmes_api_key }}"
-    region: eu
     traffic_type: accepted_traffic
     sender: billing@acme-invoice-notice.example
     start: -6h
@@ -110,7 +110,7 @@ EXAMPLES = r'''
 - name: Set the credentials once for every TMES task of a play
   module_defaults:
     group/emailsec.tracking.tmes:
-      api_url: https://api.tmes.trendmicro.eu
+      api_url: "{{ tmes_api_url }}"
       username: "{{ tmes_username }}"
       api_key: "{{ tmes_api_key }}"
   block:
@@ -288,7 +288,7 @@ class TmesModule(TrackingModule):
     def window(self, now):
         p = self.params
         window = resolve_window(p["start"], p["end"], now, datetime.timedelta(hours=1)).floor(self.resolution)
-        oldest = now - LOOKBACK
+        oldest = Window(now - LOOKBACK, now).floor(self.resolution).start  # cut like the window itself
         if window.start < oldest:
             raise InputError("start %s is more than 72 hours before now (%s): TMES keeps mail tracking logs "
                              "searchable for 72 hours; use a start after %s" % (

@@ -197,3 +197,11 @@ def test_valid_arguments_do_reach_the_vendor(vendor, monkeypatch):
         result = run_module(main, valid_args(kind, vendor), monkeypatch)
         assert not result.failed, result.result
     assert vendor.requests() == 2
+
+
+def test_a_start_exactly_72_hours_back_is_moved_not_refused(vendor, monkeypatch):
+    args = valid_args(TMES, vendor)
+    args["start"] = "-72h"
+    result = run_module(tmes_mail_tracking_info.main, args, monkeypatch)
+    assert not result.failed, result.result["msg"]
+    assert any("within 10 minutes of the 72-hour limit" in w for w in result.result.get("warnings", []))

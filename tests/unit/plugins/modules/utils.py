@@ -43,12 +43,15 @@ def _fail_json(self, **kwargs):  # pylint: disable=unused-argument
 
 
 def run_module(main, args, monkeypatch):
-    """The result of one module run; ``result.failed`` tells how it ended."""
+    """The result of one module run; ``result.failed`` tells how it ended, ``result.result['warnings']`` what it warned."""
+    warnings = []
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning, *a, **kw: warnings.append(warning))
     with patch_module_args(dict(args, _ansible_remote_tmp="/tmp", _ansible_keep_remote_files=False)):
         try:
             main()
         except ModuleExit as exc:
+            exc.result.setdefault("warnings", warnings)
             return exc
     raise AssertionError("the module returned without exit_json or fail_json")
