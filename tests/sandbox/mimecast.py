@@ -22,6 +22,7 @@ import hmac
 import json
 import re
 import secrets
+import struct
 import threading
 import time
 import urllib.parse
@@ -110,7 +111,10 @@ class MimecastApi:
         self.clock = clock
         self._lock = threading.Lock()
         self._seen_request_ids = set()
-        self._tokens = {}
+        # API 2.0 tokens carry their own expiry and are signed, so that every server process can check them
+        self._token_secret = secrets.token_bytes(32)
+        self._revoked_before = 0.0
+        self._revoked = set()
 
     # -- API 2.0 token --------------------------------------------------------------------------
     def handle_token(self, request, faults=()) -> Reply:
@@ -132,27 +136,42 @@ class MimecastApi:
         if not (hmac.compare_digest(form.get("client_id", "").encode(), self.creds["client_id"].encode()) and
                 hmac.compare_digest(form.get("client_secret", "").encode(), self.creds["client_secret"].encode())):
             return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed."})
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._tokens[token] = self.clock() + self.token_lifetime
+        token = self._issue(self.clock())
         return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime})
 
+    def _issue(self, now: float) -> str:
+        body = base64.urlsafe_b64encode(struct.pack(">dd", now, now + self.token_lifetime) +
+                                        secrets.token_bytes(12)).decode("ascii").rstrip("=")
+        mac = hmac.new(self._token_secret, body.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+        return body + "." + mac
+
+    def _token_times(self, token: str):
+        """(issued, expires) of a token this server signed, or None."""
+        body, dot, mac = token.partition(".")
+        expected = hmac.new(self._token_secret, body.encode("ascii", "replace"), hashlib.sha256).hexdigest()[:32]
+        if not dot or not hmac.compare_digest(mac.encode("ascii", "replace"), expected.encode("ascii")):
+            return None
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        return struct.unpack(">dd", raw[:16])
+
     def expire_tokens(self):
+        """Every token issued until now counts as expired."""
         with self._lock:
-            for token in self._tokens:
-                self._tokens[token] = 0
+            self._revoked_before = self.clock()
 
     # -- authentication of a search -----------------------------------------------------------------
     def _check_bearer(self, token: str, path: str, faults):
         if path != FINDER_PATH:
             return http_error(401, "err_xdk_invalid_authorization", "API 2.0 tokens are accepted on %s only." % FINDER_PATH)
-        with self._lock:
-            expiry = self._tokens.get(token)
-            if expiry is not None and any(f.kind == "expire_token" for f in faults):
-                self._tokens[token] = expiry = 0
-        if expiry is None:
+        times = self._token_times(token)
+        if times is None:
             return http_error(401, "err_xdk_invalid_token", "The access token is unknown.")
-        if expiry <= self.clock():
+        issued, expiry = times
+        with self._lock:
+            if any(f.kind == "expire_token" for f in faults):
+                self._revoked.add(token)
+            revoked = token in self._revoked or issued <= self._revoked_before
+        if revoked or expiry <= self.clock():
             return http_error(401, "err_xdk_token_expired", "The access token has expired.")
         return None
 
