@@ -29,6 +29,8 @@ def main():
     parser.add_argument("--records", type=int, default=100000)
     parser.add_argument("--dest", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--latency-ms", type=int, default=0)
     args = parser.parse_args()
     links = tempfile.mkdtemp(prefix="emailsec-profile-")
     os.makedirs(os.path.join(links, "ansible_collections", "emailsec"))
@@ -40,7 +42,8 @@ def main():
         ModuleExit, patch_module_args)
 
     sandbox = subprocess.Popen([sys.executable, "-m", "tests.sandbox", "--port", "0", "--seed", "17",
-                                "--tmes-records", "240000"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                                "--tmes-records", "240000", "--latency-ms", str(args.latency_ms), "--processes", "2"],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     info = json.loads(sandbox.stdout.readline())
     try:
         hours = args.records / (0.85 * 240000 / 71.0)
@@ -48,7 +51,8 @@ def main():
         module_args = {"api_url": info["url"], "username": info["tmes"]["username"],
                        "api_key": info["tmes"]["api_key"], "traffic_type": "accepted_traffic",
                        "start": (end - datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"), "_ansible_remote_tmp": "/tmp",
+                       "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"), "concurrency": args.concurrency,
+                       "_ansible_remote_tmp": "/tmp",
                        "_ansible_keep_remote_files": False}
         if args.dest:
             module_args["dest"] = os.path.join(links, "out.jsonl")
@@ -77,7 +81,9 @@ def main():
         elapsed = time.monotonic() - started
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
-        print("module run, %d records wanted, %.2f s in this process (exit_json included)" % (args.records, elapsed))
+        cpu = pstats.Stats(profile).total_tt
+        print("module run, %d records wanted, %.2f s wall in this process (exit_json included), %.2f s profiled"
+              % (args.records, elapsed, cpu))
         print(out.getvalue())
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(args.top)
