@@ -260,7 +260,8 @@ class Outcome:
         self.count = 0
         self.pages = 0
         self.partial = False
-        self.missing = []
+        self.missing = []  # for the user: start, end and error of each part that failed
+        self.missing_slices = []  # the same parts, to resume from
         self.next_token = None
         self.file_info = {}
 
@@ -286,8 +287,7 @@ def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_pa
         outcome.next_token = encode_resume(merger.cut)
     if outcome.missing:
         outcome.partial = True
-        outcome.next_token = encode_resume([Slice(**m.pop("_slice")) for m in outcome.missing] +
-                                           (merger.cut or []))
+        outcome.next_token = encode_resume(outcome.missing_slices + (merger.cut or []))
     return outcome
 
 
@@ -398,8 +398,9 @@ def _record_missing(outcome, result):
     error = result.error
     cont = result.continuation
     item = cont.window.as_dict()
-    item.update(error=error.message, _slice={"window": cont.window, "token": cont.token, "skip": cont.skip})
+    item["error"] = error.message
     outcome.missing.append(item)
+    outcome.missing_slices.append(cont)
 
 
 def _run_concurrently(slices, fetch, pipeline, merger, allow_partial, stop, outcome, concurrency, spill_dir):
