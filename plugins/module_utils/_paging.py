@@ -296,13 +296,11 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
     result = _SliceResult(spec)
     recent = RecentKeys()
     taken = 0
-    last = None  # (token_used, raw index) of the last record taken
     first = True
-    current_token = spec.token
+    next_token = spec.token  # the token of the page being fetched
     try:
         for page in fetch(spec, stop):
             result.pages += 1
-            current_token = page.token_used
             start = spec.skip if first else 0
             first = False
             records = page.records
@@ -316,11 +314,10 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
                     continue
                 emit((key, encode(outputs), len(outputs), page.token_used, index))
                 taken += 1
-                last = (page.token_used, index)
                 if budget is not None and taken >= budget:
                     result.continuation = Slice(spec.window, page.token_used, index + 1)
                     return result
-            current_token = page.next_token
+            next_token = page.next_token
             if stop.is_set():
                 if page.next_token is not None:
                     result.continuation = Slice(spec.window, page.next_token, 0)
@@ -329,12 +326,8 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
         if not allow_partial:
             raise
         result.error = exc
-        # resume from the page that failed; records of it already taken are skipped by index
-        token = current_token
-        skip = last[1] + 1 if last is not None and last[0] == token else 0
-        if first:
-            token, skip = spec.token, spec.skip
-        result.continuation = Slice(spec.window, token, skip)
+        # resume at the page that failed: the slice's own start, or the token of that page
+        result.continuation = Slice(spec.window, spec.token, spec.skip) if first else Slice(spec.window, next_token)
     return result
 
 
