@@ -40,6 +40,7 @@ options:
         them. Memory then stays bounded by the pages in flight, whatever the size of the result.
       - The file is written under a temporary name and renamed at the end, so a failed run never leaves a partial
         file under this name. The directory must exist.
+      - In check mode the records are fetched, counted and hashed, but the file is not written.
     type: path
   allow_partial:
     description:

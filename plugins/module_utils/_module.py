@@ -179,7 +179,7 @@ class TrackingModule:
 
     def collect(self, slices, fetch, pipeline):
         p = self.params
-        sink = FileSink(p["dest"]) if p["dest"] else MemorySink()
+        sink = FileSink(p["dest"], dry_run=self.module.check_mode) if p["dest"] else MemorySink()
         spill = os.path.dirname(os.path.abspath(p["dest"])) if p["dest"] else None
         return run(slices, fetch, pipeline, sink, max_records=p["max_records"], concurrency=p["concurrency"],
                    allow_partial=p["allow_partial"], spill_dir=spill)
@@ -189,6 +189,9 @@ class TrackingModule:
         if outcome.file_info:
             result.update(outcome.file_info)
             result[records_key] = []
+            if not outcome.file_info["written"]:
+                self.module.warn("check mode: the records were fetched and counted, but %s was not written"
+                                 % outcome.file_info["dest"])
         else:
             result[records_key] = outcome.records
         if outcome.next_token:

@@ -163,8 +163,9 @@ class MemorySink:
 class FileSink:
     """Writes JSON Lines to a temporary file beside ``path``, renamed to ``path`` only on success."""
 
-    def __init__(self, path, mode=None):
+    def __init__(self, path, mode=None, dry_run=False):
         self.path = path
+        self.dry_run = dry_run  # check mode: count and hash, then drop the file
         directory = os.path.dirname(os.path.abspath(path))
         fd, self._temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".part", dir=directory)
         self._file = os.fdopen(fd, "w", encoding="utf-8")
@@ -186,13 +187,16 @@ class FileSink:
         self.count += count
 
     def commit(self):
+        if self.dry_run:
+            self.abort()
+            return {"dest": self.path, "sha256": self._digest.hexdigest(), "written": False}
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
         if self._mode is not None:
             os.chmod(self._temp, self._mode)
         os.replace(self._temp, self.path)
-        return {"dest": self.path, "sha256": self._digest.hexdigest()}
+        return {"dest": self.path, "sha256": self._digest.hexdigest(), "written": True}
 
     def abort(self):
         try:

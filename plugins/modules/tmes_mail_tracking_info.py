@@ -216,6 +216,10 @@ sha256:
   description: SHA-256 of the file written to O(dest).
   returned: when O(dest) is set
   type: str
+written:
+  description: Whether O(dest) was written (false in check mode).
+  returned: when O(dest) is set
+  type: bool
 status:
   description: HTTP status of the failed request.
   returned: on failure, when an HTTP answer came

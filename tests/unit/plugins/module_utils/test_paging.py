@@ -156,7 +156,7 @@ def test_file_sink_writes_json_lines_with_its_digest(tmp_path):
     outcome = collect(FakeVendor(records), [Slice(whole())], sink=FileSink(str(dest)))
     data = dest.read_bytes()
     assert [json.loads(line) for line in data.decode().splitlines()] == records
-    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(data).hexdigest()}
+    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(data).hexdigest(), "written": True}
     assert outcome.records is None and outcome.count == 25
 
 
@@ -238,3 +238,12 @@ def test_concurrent_run_to_a_file_spills_each_slice_once_and_matches(tmp_path, l
     if limit:
         rest = collect(FakeVendor(records), decode_resume(outcome.next_token))
         assert expected + rest.records == records
+
+
+def test_file_sink_in_check_mode_counts_and_hashes_but_writes_nothing(tmp_path):
+    records = make_records(25)
+    dest = tmp_path / "out.jsonl"
+    outcome = collect(FakeVendor(records), [Slice(whole())], sink=FileSink(str(dest), dry_run=True))
+    expected = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records).encode()
+    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(expected).hexdigest(), "written": False}
+    assert outcome.count == 25 and os.listdir(str(tmp_path)) == []
