@@ -136,8 +136,8 @@ class Bench:
                                           end, floor_ids])
             self.record("floor", "1 floor: python + requests.Session loop", floor, records=count)
             dest = os.path.join(self.tmp, "module.jsonl")
-            module_dest = median_of(self.runs, self.playbook("module.yml", **self.tmes_vars(sandbox, start, end,
-                                                                                           dest=dest)), self.env)
+            module_dest = median_of(self.runs, self.playbook("module.yml", **self.tmes_vars(
+                sandbox, start, end, dest=dest)), self.env)
             same = ids_digest_from_jsonl(dest, "mailID")[0] == digest(floor_ids)
             self.record("module_dest", "2 module via ansible-playbook, dest", module_dest, records=count,
                         same_records_as_floor=same)
