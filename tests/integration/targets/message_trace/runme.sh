@@ -14,15 +14,7 @@ ansible-playbook playbook.yml -e "@$SANDBOX_VARS" -e "report_dir=$report_dir" "$
     "$report_dir/hostile/report.csv" --hostile
 
 # the job-template playbook, with credentials in the environment as an AWX credential would inject them
-eval "$("$SANDBOX_PYTHON" - "$SANDBOX_VARS" <<'PY'
-import json, shlex, sys
-sb = json.load(open(sys.argv[1]))["sb"]
-env = {"TMES_API_URL": sb["url"], "TMES_USERNAME": sb["tmes"]["username"], "TMES_API_KEY": sb["tmes"]["api_key"],
-       "MIMECAST_BASE_URL": sb["url"], "MIMECAST_CLIENT_ID": sb["mimecast"]["client_id"],
-       "MIMECAST_CLIENT_SECRET": sb["mimecast"]["client_secret"]}
-print("\n".join("export %s=%s" % (k, shlex.quote(v)) for k, v in env.items()))
-PY
-)"
+export_credentials
 domain=$("$SANDBOX_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sb"]["campaign"]["sender_domain"])' "$SANDBOX_VARS")
 ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_domain=$domain" "$@" > "$SANDBOX_DIR/trace.log"
 grep -q "Delivered to: " "$SANDBOX_DIR/trace.log"

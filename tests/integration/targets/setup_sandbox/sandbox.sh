@@ -2,6 +2,7 @@
 # Sourced by integration targets: start the sandbox on a free loopback port, stop it on exit.
 #   start_sandbox [sandbox options]  -> sets SANDBOX_URL and SANDBOX_VARS (a JSON file: {"sb": {...}})
 #   assert_no_secrets FILE...        -> fails when a file holds a credential or an auth header
+#   export_credentials               -> TMES_* and MIMECAST_* (API 2.0) as an AWX credential would inject them
 
 SANDBOX_PYTHON=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
 SANDBOX_HELPERS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,4 +52,16 @@ start_sandbox() {
 
 assert_no_secrets() {
     "$SANDBOX_PYTHON" "$SANDBOX_HELPERS/check_secrets.py" "$SANDBOX_VARS" "$@"
+}
+
+export_credentials() {
+    eval "$("$SANDBOX_PYTHON" - "$SANDBOX_VARS" <<'PY'
+import json, shlex, sys
+sb = json.load(open(sys.argv[1]))["sb"]
+env = {"TMES_API_URL": sb["url"], "TMES_USERNAME": sb["tmes"]["username"], "TMES_API_KEY": sb["tmes"]["api_key"],
+       "MIMECAST_BASE_URL": sb["url"], "MIMECAST_CLIENT_ID": sb["mimecast"]["client_id"],
+       "MIMECAST_CLIENT_SECRET": sb["mimecast"]["client_secret"]}
+print("\n".join("export %s=%s" % (k, shlex.quote(v)) for k, v in env.items()))
+PY
+)"
 }
