@@ -9,7 +9,8 @@ Rules: ``sender`` and ``recipient`` are an exact address (case-insensitive) or a
 domain (``@example.com`` or ``example.com``, sub-domains not included);
 ``subject`` and ``url`` are case-insensitive substrings; ``sender_ip`` is an
 address or a CIDR network; ``message_id`` is compared without angle brackets;
-``attachment_sha256`` is 64 hex digits.  All given criteria must match.
+``attachment_sha256`` is 64 hex digits; ``route`` (Mimecast) is matched exactly.  All given criteria must
+match.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,7 +30,7 @@ except ImportError:
     JMESPathError = Exception
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-CRITERIA = ("sender", "recipient", "subject", "sender_ip", "message_id", "attachment_sha256", "url")
+CRITERIA = ("sender", "recipient", "subject", "sender_ip", "message_id", "attachment_sha256", "url", "route")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 _ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -83,7 +84,7 @@ class Matcher:
     """Compiled criteria; ``fields`` says where each lives in one vendor's records."""
 
     def __init__(self, fields, sender=None, recipient=None, subject=None, sender_ip=None, message_id=None,
-                 attachment_sha256=None, url=None):
+                 attachment_sha256=None, url=None, route=None):
         self.fields = fields
         self.rules = []
         if sender:
@@ -111,6 +112,8 @@ class Matcher:
             self.rules.append(("attachment_sha256", attachment_sha256.strip().lower()))
         if url:
             self.rules.append(("url", url.lower()))
+        if route:
+            self.rules.append(("route", route.lower()))
         unsupported = [name for name, rule in self.rules if name not in fields]
         if unsupported:
             raise MatchInputError("%s cannot be matched on these records" % ", ".join(unsupported))
@@ -129,18 +132,13 @@ class Matcher:
                 ok = any(_ip_in(v, rule) for v in values)
             elif name == "message_id":
                 ok = any(v and strip_brackets(v) == rule for v in values)
-            elif name == "attachment_sha256":
+            elif name in ("attachment_sha256", "route"):
                 ok = any(v and v.lower() == rule for v in values)
             else:  # subject, url: substrings
                 ok = any(v and rule in v.lower() for v in values)
             if not ok:
                 return False
         return True
-
-    def filter(self, records):
-        if not self.rules:
-            return records
-        return [r for r in records if self.matches(r)]
 
 
 def _ip_in(value, network):
@@ -215,4 +213,5 @@ MIMECAST_FIELDS = {
     "recipient": lambda r: [t.get("emailAddress") for t in (r.get("to") or []) if isinstance(t, dict)],
     "subject": _one("subject"),
     "sender_ip": _one("senderIP"),
+    "route": _one("route"),
 }

@@ -30,7 +30,7 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._matching import
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import (
     FileSink, MemorySink, Pipeline, Slice, decode_resume, is_resume_token, run,
 )
-from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import TimeInputError
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import TimeInputError, Window
 
 MAX_CONCURRENCY = 16
 SLICES_PER_WORKER = 4
@@ -144,13 +144,14 @@ class TrackingModule:
                 raise InputError("dest: the directory %s is not writable" % directory)
 
     def resume_slices(self):
-        """The slices a resume token holds, or None when no resume token was given."""
+        """(slices, the window they span) from a resume token, or None when no resume token was given."""
         token = self.params.get("token")
         if token and is_resume_token(token):
             try:
-                return decode_resume(token)
+                slices = decode_resume(token)
             except ValueError as exc:
                 raise InputError(str(exc))
+            return slices, Window(slices[0].window.start, slices[-1].window.end)
         return None
 
     def slices_for(self, window, size=None):
@@ -203,9 +204,6 @@ class TrackingModule:
                              "(see 'missing'); run again with token set to next_token to fetch them."
                              % len(outcome.missing))
         return result
-
-    def fail_input(self, exc):
-        self.module.fail_json(msg=str(exc))
 
     def execute(self, body):
         """Run ``body()`` (which returns the result dict) and turn every known failure into one fail_json."""

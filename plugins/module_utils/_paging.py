@@ -43,14 +43,6 @@ class Slice:
         self.token = token
         self.skip = skip
 
-    def as_dict(self):
-        result = self.window.as_dict()
-        if self.token:
-            result["token"] = self.token
-        if self.skip:
-            result["skip"] = self.skip
-        return result
-
 
 class Page:
     """One vendor response: its records, the token that fetched it and the token for the next page."""

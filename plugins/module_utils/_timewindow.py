@@ -115,10 +115,6 @@ def format_mimecast(moment):
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def truncate_ms(moment):
-    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
-
-
 class Window:
     """A closed time window [start, end] in UTC."""
 

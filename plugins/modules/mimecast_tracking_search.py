@@ -250,7 +250,7 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._module import (
     InputError, TrackingModule, check_base_url,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import (
-    Window, parse_duration, resolve_window, utc_now,
+    parse_duration, resolve_window, utc_now,
 )
 
 HMAC_KEYS = ("access_key", "secret_key", "app_id", "app_key")
@@ -361,14 +361,12 @@ class MimecastModule(TrackingModule):
         base_url = self.base_url(auth_type)
         path = p["search_path"] or DEFAULT_PATHS[auth_type]
         message_id, advanced = self.criteria(path)
-        criteria = {k: p[k] for k in ("sender", "recipient", "subject", "sender_ip")}
+        criteria = {k: p[k] for k in ("sender", "recipient", "subject", "sender_ip", "route")}
         pipeline = self.pipeline(record_key, MIMECAST_FIELDS, criteria)
-        if p["route"]:
-            pipeline.matcher = _RouteMatcher(pipeline.matcher, p["route"])
         size = parse_duration(p["slice"], "slice") if p["slice"] else None
-        slices = self.resume_slices()
-        if slices is not None:
-            window = Window(slices[0].window.start, slices[-1].window.end)
+        resumed = self.resume_slices()
+        if resumed is not None:
+            slices, window = resumed
         elif p["token"]:
             raise InputError("token is not a next_token of this module: pass the next_token of an earlier run "
                              "unchanged")
@@ -387,17 +385,6 @@ class MimecastModule(TrackingModule):
 
         outcome = self.collect(slices, fetch, pipeline)
         return self.results(outcome, "tracked_emails", window, slices=len(slices))
-
-
-class _RouteMatcher:
-    """Adds the route to the shared matcher (Mimecast records carry it; TMES has no such field)."""
-
-    def __init__(self, inner, route):
-        self.inner = inner
-        self.route = route
-
-    def matches(self, record):
-        return record.get("route") == self.route and (self.inner is None or self.inner.matches(record))
 
 
 def main():

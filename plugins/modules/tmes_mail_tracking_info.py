@@ -319,9 +319,9 @@ class TmesModule(TrackingModule):
                                       "attachment_sha256", "url")}
         pipeline = self.pipeline(record_key, TMES_FIELDS, criteria)
         now = utc_now()
-        slices = self.resume_slices()
-        if slices is not None:
-            window = Window(slices[0].window.start, slices[-1].window.end)
+        resumed = self.resume_slices()
+        if resumed is not None:
+            slices, window = resumed
         else:
             window = self.window(now)
             slices = self.slices_for(window)

@@ -64,7 +64,7 @@ def test_mimecast_matching_and_ipv6():
 def test_no_criteria_keeps_everything():
     matcher = Matcher(TMES_FIELDS)
     assert not matcher
-    assert matcher.filter([LOG, EMAIL]) == [LOG, EMAIL]
+    assert matcher.matches(LOG) and matcher.matches(EMAIL)
 
 
 def test_records_missing_fields_do_not_match_and_do_not_break():
@@ -93,6 +93,14 @@ def test_bad_criteria_say_what_to_fix(criteria, message):
     with pytest.raises(MatchInputError) as info:
         Matcher(TMES_FIELDS, **criteria)
     assert str(info.value) == message
+
+
+def test_route_is_matched_exactly_on_mimecast_records():
+    assert Matcher(MIMECAST_FIELDS, route="inbound").matches(dict(EMAIL, route="inbound"))
+    assert Matcher(MIMECAST_FIELDS, route="INBOUND", sender="@evil.example").matches(dict(EMAIL, route="inbound"))
+    assert not Matcher(MIMECAST_FIELDS, route="outbound").matches(dict(EMAIL, route="inbound"))
+    with pytest.raises(MatchInputError):
+        Matcher(TMES_FIELDS, route="inbound")
 
 
 def test_criteria_the_records_cannot_carry_are_refused():
