@@ -52,8 +52,9 @@ options:
     default: false
   query:
     description:
-      - "A JMESPath expression applied to the records after the matching options, for example
-        V([?action=='Delivered']) or V([].{to: recipient, subject: subject})."
+      - A JMESPath expression applied to the records after the matching options. It sees the vendor's own field
+        names, so each module's EXAMPLES show one with its fields (TMES C(action), C(recipient); Mimecast C(status),
+        C(to[].emailAddress)).
       - It is applied as records arrive, to each record on its own (as a list of one), and must give a list back.
         Filters and projections work; sorting, slicing and counting belong in the playbook.
     type: str

@@ -25,9 +25,10 @@ options:
       - V(us) Americas (api.tmes.trendmicro.com), V(eu) Europe (api.tmes.trendmicro.eu), V(anz) Australia and New
         Zealand (api.tmes-anz.trendmicro.com), V(jp) Japan (api.tmems-jp.trendmicro.com), V(sg) Singapore
         (api.tmes-sg.trendmicro.com), V(in) India (api.tmes-in.trendmicro.com), V(uae) Middle East
-        (api.tmes-uae.trendmicro.com).
+        (api.tmes-uae.trendmicro.com), V(uk) United Kingdom (api.tmes-uk.trendmicro.com, listed by Trend Micro for
+        the renamed product Cloud Email Gateway Protection).
     type: str
-    choices: [us, eu, anz, jp, sg, in, uae]
+    choices: [us, eu, anz, jp, sg, in, uae, uk]
   username:
     description:
       - The TMES API user name.

@@ -20,12 +20,15 @@ import binascii
 import datetime
 import hashlib
 import hmac
+import re
 import threading
 import time
 import uuid
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, ResponseError
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, ResponseError, json_body
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import parse_error as mimecast_parse_error
 
+_B64TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 TOKEN_RENEW_MARGIN = 60  # seconds before expiry at which an API 2.0 token is renewed
 
 
@@ -133,20 +136,23 @@ class MimecastOAuth2:
     def _fetch(self):
         def decode(response):
             try:
-                body = response.json()
-            except ValueError:
+                body = json_body(response)
+            except ResponseError:
                 raise ResponseError("the token response is not JSON")
             if not isinstance(body, dict) or not body.get("access_token"):
                 raise ResponseError("the token response has no access_token")
+            if not isinstance(body["access_token"], str) or not _B64TOKEN.match(body["access_token"]):
+                # RFC 6750 b64token; anything else could not go into a header (and is not shown)
+                raise ResponseError("the token response's access_token has characters a bearer token cannot have",
+                                    final=True)
             try:
                 lifetime = float(body.get("expires_in", 1799))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise ResponseError("the token response has an unreadable expires_in")
+            if not 0 < lifetime <= 86400 * 366:
+                raise ResponseError("the token response's expires_in is not a lifetime in seconds", final=True)
             return body["access_token"], lifetime
 
-        def parse_error(response):
-            body = response.json()
-            return body.get("error"), body.get("error_description")
 
         def hint(status, code):
             if status in (400, 401):
@@ -156,7 +162,8 @@ class MimecastOAuth2:
 
         started = self._clock()
         token, lifetime = self._client.request("get a Mimecast API 2.0 access token", "POST", self._token_url,
-                                               data=self._form, decode=decode, parse_error=parse_error, hint_for=hint)
+                                               data=self._form, decode=decode, parse_error=mimecast_parse_error,
+                                               hint_for=hint)
         self._token = token
         self._expires = started + lifetime
         # renew a minute early, or at the last tenth of a short lifetime

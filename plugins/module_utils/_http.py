@@ -17,8 +17,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import email.utils
+import ipaddress
+import json
 import random
+import re
 import threading
 import time
 import traceback
@@ -58,16 +62,21 @@ class ApiError(Exception):
         self.attempts = attempts
         self.hint = hint
         self.retryable = retryable
-        super(ApiError, self).__init__(self.message)
+        self.secrets = ()  # what the request carried: redacted from vendor text that echoes it
+        super(ApiError, self).__init__(what)
+
+    def __str__(self):
+        return self.message
 
     @property
     def message(self):
         text = "Failed to %s: %s" % (self.what, self.cause)
-        if self.code or self.vendor_message:
-            text += " (vendor said: %s)" % ": ".join(p for p in (self.code, self.vendor_message) if p)
+        said = [vendor_text(p, self.secrets) for p in (self.code, self.vendor_message) if p not in (None, "")]
+        if said:
+            text += " (vendor said: %s)" % ": ".join(said)
         if self.method and self.url:
             text += "; request %s %s" % (self.method, self.url)
-        if self.attempts:
+        if self.attempts and not self.cause.startswith("gave up after"):
             text += "; %d attempt%s made" % (self.attempts, "" if self.attempts == 1 else "s")
         text += "."
         if self.hint:
@@ -89,6 +98,61 @@ class ResponseError(Exception):
         self.code = code
         self.vendor_message = vendor_message
         self.hint = hint
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+MAX_VENDOR_TEXT = 300
+
+
+def clean_text(value):
+    """A string with any lone UTF-16 surrogate (a cut emoji) replaced by U+FFFD, so it can be encoded."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _clean_tree(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_tree(v) for v in value]
+    if isinstance(value, dict):
+        return dict((_clean_tree(k), _clean_tree(v)) for k, v in value.items())
+    return value
+
+
+def json_body(response):
+    """The decoded JSON body: a UTF-8 byte order mark is allowed, invalid bytes become U+FFFD, and strings with
+    lone surrogates are cleaned once here, so nothing downstream (files, reports, Ansible) fails on them.
+
+    Raises ResponseError (retryable) for a body that is not JSON, cut short or nested too deep.
+    """
+    text = response.content.decode("utf-8-sig", "replace")
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ResponseError("the response body is not valid JSON (cut short?)")
+    if _SURROGATE_ESCAPE.search(text):
+        body = _clean_tree(body)
+    return body
+
+
+def vendor_text(value, secrets=()):
+    """Vendor text fit for a failure message: secrets the request carried redacted, control characters
+    removed, cut to a sane length."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "[redacted]")
+    text = _CONTROL.sub(" ", clean_text(text))
+    if len(text) > MAX_VENDOR_TEXT:
+        text = text[:MAX_VENDOR_TEXT] + "..."
+    return text
 
 
 def redact_url(url):
@@ -172,7 +236,9 @@ class HttpClient:
         self.clock = clock
         self.rand = rand
         self.session = requests.Session()
-        self.session.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        # passed on every request: a session-level value would lose to REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE
+        self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        self.session.verify = self.verify
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json",
                                      "Accept-Encoding": "gzip"})
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, pool_size))
@@ -212,7 +278,9 @@ class HttpClient:
             wait = None
             try:
                 response = self.session.request(method, url, params=params, data=data, json=json_body,
-                                                headers=headers, timeout=self.timeout, allow_redirects=False)
+                                                headers=headers, timeout=self.timeout, allow_redirects=False,
+                                                verify=self.verify, auth=_KEEP_HEADERS,
+                                                proxies=_NO_PROXY if _is_loopback_url(url) else None)
             except requests.exceptions.SSLError as exc:
                 raise ApiError(what, "TLS certificate verification failed for %s (%s)" % (
                     urlsplit(url).hostname, _short(exc)), method, shown_url, attempts=attempts,
@@ -235,6 +303,7 @@ class HttpClient:
                     outcome = self._final_error(what, method, shown_url, response, parse_error, hint_for, auth)
                 if not isinstance(outcome, ApiError):
                     return outcome
+                outcome.secrets = _header_secrets(headers)
                 if not outcome.retryable:
                     outcome.attempts = attempts
                     raise outcome
@@ -283,6 +352,50 @@ class HttpClient:
 
 
 _REFRESH = object()
+
+
+def _keep_headers(prepared):
+    """An auth hook that changes nothing: given, it stops requests from reading ~/.netrc, whose entry would
+    replace the task's own credentials."""
+    return prepared
+
+
+_KEEP_HEADERS = _keep_headers
+# a loopback URL (the sandbox, a local TLS tunnel) never goes through a proxy from the environment, which
+# would see its credentials in clear over plain http
+_NO_PROXY = {"http": None, "https": None}
+
+
+def is_loopback_host(host):
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_loopback_url(url):
+    return is_loopback_host((urlsplit(url).hostname or "").lower())
+
+
+def _header_secrets(headers):
+    """Every form in which a request's credentials could be echoed back by a vendor or a gateway."""
+    found = []
+    value = headers.get("Authorization") or ""
+    scheme, dummy, credential = value.partition(" ")
+    for part in (value, credential):
+        if part:
+            found.append(part)
+    if scheme.lower() == "basic" and credential:
+        try:
+            user, dummy, key = base64.b64decode(credential).decode("utf-8").partition(":")
+            found.extend([key, "%s:%s" % (user, key)])
+        except (ValueError, UnicodeDecodeError):
+            pass
+    elif scheme == "MC" and ":" in credential:
+        found.extend(credential.split(":", 1))
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _vendor_error(response, parse_error):

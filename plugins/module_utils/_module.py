@@ -10,7 +10,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import os
 
 try:
@@ -22,7 +21,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._auth import CredentialError
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import (
-    REQUESTS_IMPORT_ERROR, ApiError, HttpClient,
+    REQUESTS_IMPORT_ERROR, ApiError, HttpClient, is_loopback_host,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._matching import (
     JMESPATH_IMPORT_ERROR, Matcher, MatchInputError, Query,
@@ -69,15 +68,6 @@ def matching_argspec():
 
 class InputError(ValueError):
     """Bad input found by the module's own checks; the message says what to fix."""
-
-
-def is_loopback_host(host):
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_base_url(url, option):

@@ -16,9 +16,11 @@ description:
     sender IP and route, and returns the tracked emails.
   - Works with API 1.0 (HMAC-signed requests, O(auth_type=hmac)) and API 2.0 (OAuth2 client credentials,
     O(auth_type=oauth2)), with the same search options.
-  - The search does not page and the most results one search returns is not documented. O(slice) cuts the window
-    into consecutive parts searched one after another (or O(concurrency) at a time), merged in time order with
-    duplicates removed by C(id).
+  - The search does not page and the most results one search returns is not documented. A search whose answer
+    holds O(result_cap) results or more is taken as cut short: its part of the window is split into halves, down to
+    one second, and each half is searched again, so no mail is lost silently. O(slice) cuts the window into
+    consecutive parts from the start, searched one after another (or O(concurrency) at a time), merged in time order
+    with duplicates removed by C(id).
   - The search criteria are sent to Mimecast and applied again to the results, so they mean the same as in
     M(emailsec.tracking.tmes_mail_tracking_info).
   - "Every answer is checked for C(fail[]) errors, HTTP 200 included: their codes and messages are in the failure
@@ -86,10 +88,23 @@ options:
     choices: [inbound, outbound, internal]
   slice:
     description:
-      - Cut the window into consecutive parts of this length (like V(6h) or V(1d)), each searched on its own, so that
-        no single search reaches the unknown result cap. Off by default, except that O(concurrency) above 1 cuts the
-        window into four parts per worker.
+      - Cut the window into consecutive parts of this length (like V(6h) or V(1d)), each searched on its own. Off by
+        default, except that O(concurrency) above 1 cuts the window into four parts per worker. One second is the
+        shortest.
+      - Busy windows are split further by themselves, see O(result_cap); O(slice) saves the searches that would
+        first reach the cap.
     type: str
+  result_cap:
+    description:
+      - The most results Mimecast returns for one search. Mimecast does not document it, and a capped answer looks
+        like a complete one, so any search whose answer holds this many results or more is split into two halves
+        that are searched again, down to one second.
+      - A one-second part that still reaches it fails the task naming that second (with O(allow_partial=true) it is
+        returned in RV(missing)).
+      - A lower value costs more searches and never loses mail; a value above the real cap loses mail silently.
+        Set it to the largest answer your account has been seen to return, if you know it.
+    type: int
+    default: 100
 seealso:
   - module: emailsec.tracking.tmes_mail_tracking_info
 '''
@@ -130,7 +145,8 @@ EXAMPLES = r'''
       emailsec.tracking.mimecast_tracking_search:
         sender_ip: 203.0.113.210
         start: -2d
-        query: "[?status=='delivered'].{to: to[0].emailAddress, at: received}"
+        # Mimecast's own field names: delivered mail has status archived
+        query: "[?status=='archived'].{to: to[0].emailAddress, at: received, info: info}"
 '''
 
 RETURN = r'''
@@ -143,8 +159,8 @@ tracked_emails:
   elements: dict
   sample:
     - id: eNo1j0b2f5c1c2a7c1f0e4d0b9a8c7d6e5f4a3b2c1d0e9f8a7
-      status: delivered
-      info: Delivered
+      status: archived
+      info: Indexed and archived
       received: "2026-11-22T06:53:19+0000"
       sent: "2026-11-22T06:53:31+0000"
       fromEnv: {displayableName: ACME Accounts Payable, emailAddress: billing@acme-invoice-notice.example}
@@ -244,7 +260,8 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._auth import (
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._matching import MIMECAST_FIELDS, strip_brackets
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
-    DEFAULT_PATHS, FINDER_PATH, HMAC_REGIONS, OAUTH2_REGIONS, TOKEN_PATH, MimecastClient, record_key, search_body,
+    DEFAULT_PATHS, DEFAULT_RESULT_CAP, FINDER_PATH, HMAC_REGIONS, OAUTH2_REGIONS, TOKEN_PATH, MimecastClient,
+    read_cursor, record_key, search_body,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._module import (
     InputError, TrackingModule, check_base_url,
@@ -280,6 +297,7 @@ def argument_spec():
         sender_ip=dict(type="str"),
         route=dict(type="str", choices=["inbound", "outbound", "internal"]),
         slice=dict(type="str"),
+        result_cap=dict(type="int", default=DEFAULT_RESULT_CAP),
     )
 
 
@@ -351,7 +369,9 @@ class MimecastModule(TrackingModule):
                     raise InputError("sender_ip %s is a network, which Mimecast cannot search for: give a single "
                                      "address, or another criterion beside it" % text)
         if p["route"] and path == FINDER_PATH:
-            advanced["route"] = p["route"]
+            # the message finder's field table types route as an array of strings (its example shows a string;
+            # the sandbox takes both)
+            advanced["route"] = [p["route"]]
         return None, advanced
 
     def main(self):
@@ -364,9 +384,21 @@ class MimecastModule(TrackingModule):
         criteria = {k: p[k] for k in ("sender", "recipient", "subject", "sender_ip", "route")}
         pipeline = self.pipeline(record_key, MIMECAST_FIELDS, criteria)
         size = parse_duration(p["slice"], "slice") if p["slice"] else None
+        if size is not None and size < self.resolution:
+            raise InputError("slice %s is shorter than one second, the resolution of Mimecast's search; use 1s or "
+                             "more" % p["slice"])
+        if p["result_cap"] < 1:
+            raise InputError("result_cap must be 1 or more, got %d" % p["result_cap"])
         resumed = self.resume_slices()
         if resumed is not None:
             slices, window = resumed
+            for spec in slices:
+                if spec.token is not None:
+                    try:
+                        read_cursor(spec.token, spec.window)
+                    except ValueError:
+                        raise InputError("token is not a next_token of mimecast_tracking_search: pass the next_token "
+                                         "of an earlier run of this module unchanged")
         elif p["token"]:
             raise InputError("token is not a next_token of this module: pass the next_token of an earlier run "
                              "unchanged")
@@ -380,8 +412,11 @@ class MimecastModule(TrackingModule):
             auth = MimecastOAuth2(http, base_url.rstrip("/") + TOKEN_PATH, p["client_id"], p["client_secret"])
         client = MimecastClient(http, base_url, auth, path)
 
+        def make_body(part):
+            return search_body(part, message_id, advanced, p["search_reason"])
+
         def fetch(spec, stop):
-            yield client.search(search_body(spec.window, message_id, advanced, p["search_reason"]))
+            return client.pages(spec.window, make_body, p["result_cap"], spec.token, stop, self.resolution)
 
         outcome = self.collect(slices, fetch, pipeline)
         return self.results(outcome, "tracked_emails", window, slices=len(slices))

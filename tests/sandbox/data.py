@@ -39,7 +39,20 @@ SUBJECTS = (
 )
 ATTACHMENT_NAMES = ("report.pdf", "invoice.pdf", "notes.docx", "data.xlsx", "photo.jpg", "slides.pptx")
 
-TMES_ACCEPTED_ACTIONS = (("Delivered", 88), ("Deferred", 5), ("Bounced", 4), ("Expired", 3))
+# Vendor words.  "real" marks a value seen in payloads captured from the live services
+# (shared/api/real-samples, shared/api/FACTS.md "What real responses look like"); the rest is said where it
+# comes from.  Never replace a real value by an invented one.
+TMES_ACCEPTED_ACTIONS = (
+    ("Delivered", 90),            # real
+    ("Scanning in sandbox", 4),   # real: still being analysed, not a final state
+    ("Bounced", 6),               # real: deliveredTo "none", with a deliveryTime
+)
+TMES_BOUNCE_DETAILS = (           # the first is real; the second is the usual SMTP wording
+    "mail for {domain} loops back to myself",
+    "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown",
+)
+# Blocked traffic: "Quarantined" is real; "Deleted" and "Rejected" are Trend Micro console words for the other
+# two outcomes of a blocking policy (not seen in captures).
 TMES_BLOCKED = (
     ("Quarantined", "Spam or graymail", "Spam/Graymail policy: quarantine"),
     ("Deleted", "Malware", "Virus scan: malware detected in attachment"),
@@ -47,10 +60,29 @@ TMES_BLOCKED = (
     ("Rejected", "Sender reputation", "550 5.7.1 Rejected by Email Reputation Services"),
     ("Deleted", "Content filtering", "Content filtering policy: blocked attachment type"),
 )
+# Mimecast status and info.  Every status is real (captures and other integrations' code).  Infos marked real
+# are from captures; the others are the sandbox's wording of what FACTS.md says the status means.
 MIMECAST_STATUSES = (
-    ("delivered", "Delivered", 80), ("held", "Hold for Review - Spam Signature policy", 8),
-    ("rejected", "Rejected - Anti-Spoofing policy", 6), ("bounced", "Bounced - Recipient unknown", 3),
-    ("deferred", "Deferred - Remote server busy", 2), ("archived", "Archived", 1),
+    ("archived", "Indexed and archived", 80),                               # real
+    ("held", "Message Hold Applied - Content examination policy", 4),       # real
+    ("held", "Message Hold Applied - Spam Signature policy", 3),
+    ("rejected", "Envelope Rejected", 5),                                   # real
+    ("bounced", "Hard Bounce - Recipient address rejected", 3),
+    ("deferred", "Envelope Deferred - Greylisting, sender may retry", 2),
+    ("accepted", "Accepted - awaiting content processing", 2),
+    ("delivery", "In delivery queue - remote server busy, retrying", 1),
+)
+# What the planted campaign's messages became, message n taking row n % len: every state a decision depends on
+TMES_CAMPAIGN_STATES = ("Delivered", "Delivered", "Quarantined", "Scanning in sandbox", "Delivered", "Bounced")
+MIMECAST_CAMPAIGN_STATES = (
+    ("archived", "Indexed and archived"),
+    ("held", "Message Hold Applied - Targeted Threat Protection URL policy"),
+    ("archived", "Indexed and archived"),
+    ("accepted", "Accepted - awaiting content processing"),
+    ("delivery", "In delivery queue - remote server busy, retrying"),
+    ("bounced", "Hard Bounce - Recipient address rejected"),
+    ("rejected", "Envelope Rejected"),
+    ("archived", "Indexed and archived"),
 )
 ROUTES = (("inbound", 70), ("outbound", 20), ("internal", 10))
 DETECTION_LEVELS = ("relaxed", "moderate", "aggressive", "cluster")
@@ -182,8 +214,8 @@ class TmesData:
         chosen = sorted(rng.sample(candidates, count)) if count else []
         roles = {}
         for n, pos in enumerate(chosen):
-            # two in three delivered, the rest caught; always inbound, to the main domain
-            blocked = n % 3 == 2
+            # always inbound, to the main domain; quarantined mail is blocked traffic, the rest accepted
+            blocked = TMES_CAMPAIGN_STATES[n % len(TMES_CAMPAIGN_STATES)] == "Quarantined"
             self.flags[pos] = (self.flags[pos] & 4) | (1 if blocked else 0)
             roles[pos] = n
         return roles
@@ -269,23 +301,29 @@ class TmesData:
             "embeddedUrls": urls,
         }
         if blocked:
+            # as in a real quarantined record: no delivery, so no deliveredTo, deliveryTime or details
             action, reason, details = rng.choice(TMES_BLOCKED)
             if campaign_n is not None:
                 action, reason, details = TMES_BLOCKED[2]
-            log.update(action=action, reason=reason, details=details, deliveredTo="")
-        else:
-            action = _weighted(rng, TMES_ACCEPTED_ACTIONS)[0]
-            if campaign_n is not None:
-                action = "Delivered"
-            log["action"] = action
-            log["deliveredTo"] = "192.0.2.%d" % rng.randint(1, 254)
+            log.update(action=action, reason=reason)
+            if action != "Quarantined":
+                log["details"] = details
+            return log
+        action = _weighted(rng, TMES_ACCEPTED_ACTIONS)[0]
+        if campaign_n is not None:
+            action = TMES_CAMPAIGN_STATES[campaign_n % len(TMES_CAMPAIGN_STATES)]
+        log["action"] = action
+        if action == "Delivered":
+            host = "mx%d.%s" % (rng.randint(1, 3), recipient.split("@")[1]) if not outbound else \
+                "mail.%s" % recipient.split("@")[1]
+            log["deliveredTo"] = "%s[192.0.2.%d]:25" % (host, rng.randint(1, 254))
             log["deliveryTime"] = format_tmes_time(gen_ms + rng.randint(200, 9000), rng.random() < 0.3)
-            log["details"] = {
-                "Delivered": "250 2.0.0 Ok: queued as %X" % rng.getrandbits(40),
-                "Deferred": "451 4.7.1 Try again later",
-                "Bounced": "550 5.1.1 User unknown",
-                "Expired": "Message expired after 5 days in queue",
-            }[action]
+            log["details"] = "250 2.0.0 Ok: queued as %X" % rng.getrandbits(40)
+        elif action == "Bounced":
+            log["deliveredTo"] = "none"
+            log["deliveryTime"] = format_tmes_time(gen_ms + rng.randint(0, 2000), False)
+            log["details"] = rng.choice(TMES_BOUNCE_DETAILS).format(domain=recipient.split("@")[1], rcpt=recipient)
+        # "Scanning in sandbox": not handed on yet, so neither deliveredTo nor deliveryTime (as captured)
         return log
 
     def campaign_count(self) -> int:
@@ -331,8 +369,7 @@ class MimecastData:
             sender = ("ACME Accounts Payable", self.campaign.sender)
             subject = self.campaign.subject
             sender_ip = self.campaign.sender_ip
-            status, info = ("delivered", "Delivered") if campaign_n % 3 != 2 else (
-                "held", "Hold for Review - Targeted Threat Protection URL policy")
+            status, info = MIMECAST_CAMPAIGN_STATES[campaign_n % len(MIMECAST_CAMPAIGN_STATES)]
             recipients = [inside]
             attachments = True
         else:

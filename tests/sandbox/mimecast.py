@@ -60,6 +60,16 @@ def http_error(status: int, code: str, message: str) -> Reply:
     return Reply(status, envelope(status, [], [failure(code, message)]))
 
 
+def api2_error(status: int, code: str, message: str) -> Reply:
+    """API 2.0's error shape, as real 401 and 403 answers carry it: code and message on the fail[] item."""
+    return Reply(status, {"fail": [{"code": code, "message": message}]})
+
+
+# the real API 2.0 answers (shared/api/real-samples/mimecast-sekoia-autolib-1.json and -2.json)
+API2_UNAUTHORIZED = ("InvalidClientIdentifier", "Client credentials are invalid")
+API2_FORBIDDEN = ("app_forbidden", "Forbidden to perform the requested operation")
+
+
 def logical_error(code: str, message: str, key=None) -> Reply:
     """A search the service refuses while still answering HTTP 200."""
     return Reply(200, envelope(200, [], [failure(code, message, key)]))
@@ -135,12 +145,14 @@ class MimecastApi:
                                "error_description": "grant_type must be client_credentials."})
         if not (hmac.compare_digest(form.get("client_id", "").encode(), self.creds["client_id"].encode()) and
                 hmac.compare_digest(form.get("client_secret", "").encode(), self.creds["client_secret"].encode())):
-            return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed."})
-        token = self._issue(self.clock())
+            if not (form.get("client_id") == self.creds.get("forbidden_client_id") and
+                    form.get("client_secret") == self.creds.get("forbidden_client_secret")):
+                return api2_error(401, *API2_UNAUTHORIZED)
+        token = self._issue(self.clock(), forbidden=form.get("client_id") == self.creds.get("forbidden_client_id"))
         return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime})
 
-    def _issue(self, now: float) -> str:
-        body = base64.urlsafe_b64encode(struct.pack(">dd", now, now + self.token_lifetime) +
+    def _issue(self, now: float, forbidden: bool = False) -> str:
+        body = base64.urlsafe_b64encode(struct.pack(">dd?", now, now + self.token_lifetime, forbidden) +
                                         secrets.token_bytes(12)).decode("ascii").rstrip("=")
         mac = hmac.new(self._token_secret, body.encode("ascii"), hashlib.sha256).hexdigest()[:32]
         return body + "." + mac
@@ -152,7 +164,7 @@ class MimecastApi:
         if not dot or not hmac.compare_digest(mac.encode("ascii", "replace"), expected.encode("ascii")):
             return None
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        return struct.unpack(">dd", raw[:16])
+        return struct.unpack(">dd?", raw[:17])
 
     def expire_tokens(self):
         """Every token issued until now counts as expired."""
@@ -162,17 +174,19 @@ class MimecastApi:
     # -- authentication of a search -----------------------------------------------------------------
     def _check_bearer(self, token: str, path: str, faults):
         if path != FINDER_PATH:
-            return http_error(401, "err_xdk_invalid_authorization", "API 2.0 tokens are accepted on %s only." % FINDER_PATH)
+            return api2_error(401, *API2_UNAUTHORIZED)
         times = self._token_times(token)
         if times is None:
-            return http_error(401, "err_xdk_invalid_token", "The access token is unknown.")
-        issued, expiry = times
+            return api2_error(401, *API2_UNAUTHORIZED)
+        issued, expiry, forbidden = times
         with self._lock:
             if any(f.kind == "expire_token" for f in faults):
                 self._revoked.add(token)
             revoked = token in self._revoked or issued <= self._revoked_before
         if revoked or expiry <= self.clock():
-            return http_error(401, "err_xdk_token_expired", "The access token has expired.")
+            return api2_error(401, *API2_UNAUTHORIZED)
+        if forbidden:
+            return api2_error(403, *API2_FORBIDDEN)
         return None
 
     def _check_hmac(self, request, value: str, path: str):
@@ -271,10 +285,14 @@ class MimecastApi:
                 return http_error(400, "err_validation_unknown_field",
                                   "Unknown field in advancedTrackAndTraceOptions: %s." % ", ".join(unknown))
             for name, value in advanced.items():
-                if not isinstance(value, str):
+                if name == "route":
+                    # the field table types route as an array of strings, the example body shows a string
+                    routes = value if isinstance(value, list) else [value]
+                    if not routes or not all(isinstance(r, str) and r in ROUTES for r in routes):
+                        return http_error(400, "err_validation_route",
+                                          "route must be inbound, outbound or internal, or an array of them.")
+                elif not isinstance(value, str):
                     return http_error(400, "err_validation_type", "%s must be a string." % name)
-            if "route" in advanced and advanced["route"] not in ROUTES:
-                return http_error(400, "err_validation_route", "route must be inbound, outbound or internal.")
         return item
 
     def _search(self, item) -> Reply:
@@ -309,6 +327,11 @@ class MimecastApi:
                 break
         return Reply(200, envelope(200, [{"trackedEmails": found}]))
 
+    def expected(self, start: int, end: int, advanced: dict) -> list:
+        """Ground truth for tests: the ids of every record a search would find, without the result cap."""
+        return [self.data.records[pos]["id"] for pos in self.data.between(start * 1000, end * 1000)
+                if self._matches(self.data.records[pos], advanced)]
+
     @staticmethod
     def _matches(record, advanced) -> bool:
         if "from" in advanced and not _matches_address(advanced["from"], record["fromEnv"]["emailAddress"]):
@@ -319,6 +342,8 @@ class MimecastApi:
             return False
         if "senderIP" in advanced and advanced["senderIP"] != record["senderIP"]:
             return False
-        if "route" in advanced and advanced["route"] != record["route"]:
-            return False
+        if "route" in advanced:
+            routes = advanced["route"] if isinstance(advanced["route"], list) else [advanced["route"]]
+            if record["route"] not in routes:
+                return False
         return True

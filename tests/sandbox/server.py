@@ -12,6 +12,8 @@ Control endpoints (never counted as vendor requests):
   "count": ..., <parameters>}``), clear
 - ``POST /_sandbox/expire-tokens``: expire every API 2.0 token now
 - ``GET /_sandbox/tmes/expected?type=&start=&end=[&direction=][&domain=]``: how many records that query holds
+- ``GET /_sandbox/mimecast/expected?start=&end=[&from=][&to=][&subject=][&senderIP=][&route=]``: the ids a
+  Mimecast search finds when no result cap cuts it short
 - ``GET /_sandbox/describe``: the same JSON object the command line prints first
 """
 
@@ -33,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import data as datamod
 from .faults import FaultBoard, FaultError
-from .mimecast import FINDER_PATH, TOKEN_PATH, TRACKING_PATH, MimecastApi, envelope, failure
+from .mimecast import FINDER_PATH, TOKEN_PATH, TRACKING_PATH, MimecastApi, envelope, failure, parse_body_date
 from .reply import Reply, Request
 from .tmes import PATH as TMES_PATH
 from .tmes import TmesApi
@@ -64,6 +66,9 @@ def credentials(seed: int) -> dict:
             "app_key": "%s-%s-%s-%s-%s" % (part("k", 8), part("k1", 4), part("k2", 4), part("k3", 4), part("k4", 12)),
             "client_id": "sandbox-client-%s" % part("client", 12),
             "client_secret": part("client-secret", 40),
+            # an API 2.0 application without the Message Finder permission: tokens, then 403 app_forbidden
+            "forbidden_client_id": "sandbox-noperm-%s" % part("noperm", 12),
+            "forbidden_client_secret": part("noperm-secret", 40),
             "expired_access_key": "mYtOL3XZCOwG96BOiFTZRm" + part("expired", 20),
         },
     }
@@ -87,7 +92,8 @@ class SandboxState:
         mc = self.creds["mimecast"]
         self.mimecast = MimecastApi(
             self.mimecast_data,
-            {k: mc[k] for k in ("access_key", "secret_key", "app_id", "app_key", "client_id", "client_secret")},
+            {k: mc[k] for k in ("access_key", "secret_key", "app_id", "app_key", "client_id", "client_secret",
+                                "forbidden_client_id", "forbidden_client_secret")},
             mc["expired_access_key"], token_lifetime, mimecast_cap, clock=clock)
         self.faults = FaultBoard()
         self._lock = threading.Lock()
@@ -120,6 +126,13 @@ class SandboxState:
         campaign = self.campaign.as_dict(self.tmes_data.campaign_count(), self.mimecast_data.campaign_total)
         if first_mc is not None:
             campaign["mimecast_message_id"] = self.mimecast_data.message_ids[first_mc]
+        # what became of the campaign's messages, vendor word by vendor word: the ground truth of verdicts
+        tmes_actions = collections.Counter(self.tmes_data.record(pos)["action"]
+                                           for pos in self.tmes_data.campaign_positions)
+        mimecast_statuses = collections.Counter(r["status"] for r in self.mimecast_data.records
+                                                if r["subject"] == self.campaign.subject)
+        campaign["tmes_actions"] = dict(sorted(tmes_actions.items()))
+        campaign["mimecast_statuses"] = dict(sorted(mimecast_statuses.items()))
         return {"url": url, "tmes": dict(self.creds["tmes"]), "mimecast": dict(self.creds["mimecast"]),
                 "campaign": campaign}
 
@@ -264,6 +277,8 @@ class Handler(BaseHTTPRequestHandler):
             return Reply(200, {"expired": True})
         if name == "tmes/expected" and method == "GET":
             return self._tmes_expected(request)
+        if name == "mimecast/expected" and method == "GET":
+            return self._mimecast_expected(request)
         if name == "describe" and method == "GET":
             return Reply(200, state.describe(self.server.url))
         return Reply(404, {"error": "unknown control endpoint %s %s" % (method, request.path)})
@@ -278,6 +293,28 @@ class Handler(BaseHTTPRequestHandler):
         index = state.tmes_data.index(query["type"], query.get("direction"), query.get("domain"))
         lo, hi = index.window(start, end)
         return Reply(200, {"count": hi - lo})
+
+    def _mimecast_expected(self, request: Request) -> Reply:
+        """Ground truth for tests: the ids a Mimecast search finds when no cap cuts it short.
+
+        Query: start and end (Mimecast body format or TMES format), and any of from, to, subject, senderIP,
+        route (as the advanced search options).
+        """
+        state = self.server.state
+        query = dict(urllib.parse.parse_qsl(request.query))
+        times = []
+        for name in ("start", "end"):
+            value = query.pop(name, "")
+            ms = parse_tmes_time(value)
+            seconds = parse_body_date(value) if ms is None else ms // 1000
+            if seconds is None:
+                return Reply(400, {"error": "give start and end (2026-11-22T08:00:00+0000 or 2026-11-22T08:00:00Z)"})
+            times.append(seconds)
+        unknown = sorted(set(query) - {"from", "to", "subject", "senderIP", "route"})
+        if unknown:
+            return Reply(400, {"error": "unknown criteria: %s" % ", ".join(unknown)})
+        ids = state.mimecast.expected(times[0], times[1], query)
+        return Reply(200, {"count": len(ids), "ids": ids})
 
     def _send(self, reply: Reply):
         body = reply.body

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
 import json
 import time
@@ -29,6 +30,13 @@ def last(days=1, **criteria):
     if criteria:
         item["advancedTrackAndTraceOptions"] = criteria
     return item
+
+
+def api2_fail(response):
+    """(code, message) of an API 2.0 error answer: code and message directly on the fail[] item, as real."""
+    body = response.json()
+    assert set(body) == {"fail"} and len(body["fail"]) == 1 and "errors" not in body["fail"][0]
+    return body["fail"][0]["code"], body["fail"][0]["message"]
 
 
 def fail_codes(response):
@@ -216,14 +224,25 @@ def test_oauth_token_and_bearer_search(api):
     assert len(found) == api.info["campaign"]["mimecast_count"]
 
 
-@pytest.mark.parametrize("kwargs, status, error", [
-    ({"client_secret": "wrong"}, 401, "invalid_client"),
-    ({"client_id": "someone-else"}, 401, "invalid_client"),
-    ({"grant_type": "password"}, 400, "unsupported_grant_type"),
-])
-def test_oauth_token_refusals(api, kwargs, status, error):
+@pytest.mark.parametrize("kwargs", [{"client_secret": "wrong"}, {"client_id": "someone-else"}])
+def test_oauth_token_refuses_wrong_credentials_in_the_real_api2_shape(api, kwargs):
     response = api.oauth_token(**kwargs)
-    assert response.status_code == status and response.json()["error"] == error
+    assert response.status_code == 401
+    assert api2_fail(response) == ("InvalidClientIdentifier", "Client credentials are invalid")
+
+
+def test_oauth_token_refuses_another_grant_type(api):
+    response = api.oauth_token(grant_type="password")
+    assert response.status_code == 400 and response.json()["error"] == "unsupported_grant_type"
+
+
+def test_an_application_without_the_permission_gets_403_app_forbidden(api):
+    mc = api.info["mimecast"]
+    token = api.oauth_token(client_id=mc["forbidden_client_id"], client_secret=mc["forbidden_client_secret"])
+    assert token.status_code == 200
+    response = api.bearer_search(last(subject="x"), token.json()["access_token"])
+    assert response.status_code == 403
+    assert api2_fail(response) == ("app_forbidden", "Forbidden to perform the requested operation")
 
 
 def test_oauth_token_needs_a_form_body(api):
@@ -235,7 +254,7 @@ def test_oauth_token_needs_a_form_body(api):
 
 def test_unknown_and_misplaced_bearer_tokens_are_refused(api):
     response = api.bearer_search(last(subject="x"), "not-a-token")
-    assert response.status_code == 401 and fail_codes(response) == ["err_xdk_invalid_token"]
+    assert response.status_code == 401 and api2_fail(response)[0] == "InvalidClientIdentifier"
     token = api.oauth_token().json()["access_token"]
     response = api.bearer_search(last(subject="x"), token, path=TRACKING)
     assert response.status_code == 401
@@ -248,14 +267,14 @@ def test_tokens_expire():
         assert api.bearer_search(last(subject="e"), token).status_code == 200
         time.sleep(1.2)
         response = api.bearer_search(last(subject="e"), token)
-        assert response.status_code == 401 and fail_codes(response) == ["err_xdk_token_expired"]
+        assert response.status_code == 401 and api2_fail(response)[0] == "InvalidClientIdentifier"
 
 
 def test_expire_tokens_control_endpoint(api):
     token = api.oauth_token().json()["access_token"]
     assert api.http.post(api.url + "/_sandbox/expire-tokens", timeout=10).status_code == 200
     response = api.bearer_search(last(subject="e"), token)
-    assert response.status_code == 401 and fail_codes(response) == ["err_xdk_token_expired"]
+    assert response.status_code == 401 and api2_fail(response)[0] == "InvalidClientIdentifier"
 
 
 def test_campaign_is_visible_at_mimecast(api):
@@ -264,4 +283,44 @@ def test_campaign_is_visible_at_mimecast(api):
     by_subject = emails(api.mc_search(last(subject=campaign["subject"])))
     by_domain = emails(api.mc_search(last(**{"from": campaign["sender_domain"]})))
     assert len(by_ip) == len(by_subject) == len(by_domain) == campaign["mimecast_count"] > 0
-    assert {e["status"] for e in by_ip} >= {"delivered", "held"}
+    # every state a responder's decision depends on, in the real vocabulary
+    assert {e["status"] for e in by_ip} == {"archived", "held", "accepted", "delivery", "bounced", "rejected"}
+    assert collections.Counter(e["status"] for e in by_ip) == campaign["mimecast_statuses"]
+
+
+REAL_STATUSES = {"archived", "held", "accepted", "delivery", "bounced", "deferred", "rejected"}
+
+
+def test_tracked_emails_have_the_real_shape(api):
+    found = emails(api.mc_search(last(days=10, to="acme.example")))
+    assert len(found) > 100
+    assert {e["status"] for e in found} == REAL_STATUSES
+    assert all(isinstance(e["attachments"], bool) for e in found)
+    assert all(isinstance(e["spamScore"], int) and e["detectionLevel"] for e in found)
+    # tracked emails carry no message id: it exists only in the request
+    assert not any(k.lower().startswith("messageid") for e in found for k in e)
+    archived = [e for e in found if e["status"] == "archived"]
+    assert archived and {e["info"] for e in archived} == {"Indexed and archived"}
+    assert all(e["info"].startswith("Message Hold Applied") for e in found if e["status"] == "held")
+
+
+@pytest.mark.parametrize("route", ["inbound", ["inbound"], ["inbound", "internal"]])
+def test_route_is_accepted_as_a_string_or_an_array_on_the_message_finder_path(api, route):
+    found = emails(api.mc_search(last(to="acme.example", route=route), path=FINDER))
+    wanted = {route} if isinstance(route, str) else set(route)
+    assert found and {e["route"] for e in found} == wanted
+
+
+@pytest.mark.parametrize("route", [[], ["sideways"], [1], {"a": 1}])
+def test_a_bad_route_is_refused(api, route):
+    response = api.mc_search(last(to="acme.example", route=route), path=FINDER)
+    assert response.status_code == 400 and fail_codes(response) == ["err_validation_route"]
+
+
+def test_expected_control_endpoint_is_the_uncapped_truth(api, sandbox):
+    start, end = body_date(now() - datetime.timedelta(days=20)), body_date(now())
+    truth = api.http.get(api.url + "/_sandbox/mimecast/expected", params={"start": start, "end": end,
+                                                                         "to": "acme.example"}, timeout=10).json()
+    capped = emails(api.mc_search({"start": start, "end": end, "advancedTrackAndTraceOptions": {"to": "acme.example"}}))
+    assert truth["count"] > len(capped) == sandbox.state.mimecast.result_cap
+    assert [e["id"] for e in capped] == truth["ids"][:len(capped)]

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import datetime
+import re
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -26,27 +28,32 @@ TMES_LOG = {
 }
 TMES_BLOCKED = dict(TMES_LOG, mailID="b1", action="Quarantined", reason="Phishing", direction="out")
 MIMECAST_EMAIL = {
-    "id": "eNo1", "status": "held", "info": "Hold for Review", "received": "2026-11-22T08:53:19+0200",
+    "id": "eNo1", "status": "held", "info": "Message Hold Applied - Content examination policy",
+    "received": "2026-11-22T08:53:19+0200",
     "sent": "2026-11-22T06:53:31+0000", "fromEnv": {"displayableName": "B", "emailAddress": "billing@evil.example"},
     "fromHdr": {"displayableName": "B", "emailAddress": "Accounts@Spoof.example"},
     "to": [{"displayableName": "Anna", "emailAddress": "anna@acme.example"}], "subject": "Overdue invoice",
     "senderIP": "203.0.113.7", "attachments": True, "route": "inbound", "spamScore": 0, "detectionLevel": "moderate",
 }
 FIELDS = {"vendor", "vendor_id", "timestamp", "verdict", "event", "email", "source", "size", "urls", "raw"}
-EMAIL_FIELDS = {"message_id", "sender", "from", "to", "subject", "direction", "attachments", "delivery_timestamp"}
+EMAIL_FIELDS = {"message_id", "sender", "from", "to", "header_to", "subject", "direction", "attachments",
+                "has_attachments", "delivery_timestamp"}
+EVENT_FIELDS = {"action", "reason", "dataset", "processed_timestamp"}
 
 
 def test_tmes_every_field():
     r = normalize_tracking([TMES_LOG])[0]
-    assert set(r) == FIELDS and set(r["email"]) == EMAIL_FIELDS
+    assert set(r) == FIELDS and set(r["email"]) == EMAIL_FIELDS and set(r["event"]) == EVENT_FIELDS
     assert r["vendor"] == "tmes" and r["vendor_id"] == "73173f80"
     assert r["timestamp"] == "2026-11-22T06:53:18.000Z"
     assert r["verdict"] == "delivered"
-    assert r["event"] == {"action": "Delivered", "reason": None, "dataset": "tmes.tracking"}
+    assert r["event"] == {"action": "Delivered", "reason": None, "dataset": "tmes.tracking",
+                          "processed_timestamp": "2026-11-22T06:53:28.000Z"}
     assert r["email"] == {
         "message_id": "<7beb@evil.example>", "sender": "billing@evil.example", "from": "billing@evil.example",
-        "to": ["anna@acme.example", "bob@acme.example"], "subject": "Overdue invoice", "direction": "inbound",
-        "attachments": [{"name": "inv.html", "sha256": "abcdef" + "0" * 58}],
+        "to": ["anna@acme.example"], "header_to": ["anna@acme.example", "bob@acme.example"],
+        "subject": "Overdue invoice", "direction": "inbound",
+        "attachments": [{"name": "inv.html", "sha256": "abcdef" + "0" * 58}], "has_attachments": True,
         "delivery_timestamp": "2026-11-22T06:53:28.000Z"}
     assert r["source"] == {"ip": "203.0.113.7"} and r["size"] == 66390
     assert r["urls"] == ["https://evil.example/pay"] and r["raw"] == TMES_LOG
@@ -58,40 +65,92 @@ def test_tmes_blocked_and_gen_time_fallback():
     r = normalize_tracking(log)
     assert r["verdict"] == "quarantined" and r["event"]["reason"] == "Phishing"
     assert r["email"]["direction"] == "outbound" and r["timestamp"] == "2026-11-22T06:53:19.250Z"
+    # a quarantined record is not delivered, whatever times it carries
+    assert r["email"]["delivery_timestamp"] is None
+    assert r["event"]["processed_timestamp"] == "2026-11-22T06:53:28.000Z"
 
 
 def test_mimecast_every_field():
     r = normalize_tracking([MIMECAST_EMAIL], "mimecast")[0]
-    assert set(r) == FIELDS and set(r["email"]) == EMAIL_FIELDS
+    assert set(r) == FIELDS and set(r["email"]) == EMAIL_FIELDS and set(r["event"]) == EVENT_FIELDS
     assert r["vendor"] == "mimecast" and r["vendor_id"] == "eNo1"
     assert r["timestamp"] == "2026-11-22T06:53:19.000Z"  # +0200 converted to UTC
     assert r["verdict"] == "quarantined"
-    assert r["event"] == {"action": "held", "reason": "Hold for Review", "dataset": "mimecast.tracking"}
+    assert r["event"] == {"action": "held", "reason": "Message Hold Applied - Content examination policy",
+                          "dataset": "mimecast.tracking", "processed_timestamp": "2026-11-22T06:53:31.000Z"}
     assert r["email"] == {"message_id": None, "sender": "billing@evil.example", "from": "accounts@spoof.example",
-                          "to": ["anna@acme.example"], "subject": "Overdue invoice", "direction": "inbound",
-                          "attachments": None, "delivery_timestamp": "2026-11-22T06:53:31.000Z"}
+                          "to": ["anna@acme.example"], "header_to": [], "subject": "Overdue invoice",
+                          "direction": "inbound", "attachments": None, "has_attachments": True,
+                          "delivery_timestamp": None}
     assert r["source"] == {"ip": "203.0.113.7"} and r["size"] is None and r["urls"] is None
     assert r["raw"] == MIMECAST_EMAIL
 
 
+def test_mimecast_sent_is_a_delivery_time_only_for_delivered_mail():
+    archived = normalize_tracking(dict(MIMECAST_EMAIL, status="archived", info="Indexed and archived"))
+    assert archived["verdict"] == "delivered"
+    assert archived["email"]["delivery_timestamp"] == archived["event"]["processed_timestamp"] == \
+        "2026-11-22T06:53:31.000Z"
+    assert normalize_tracking(dict(MIMECAST_EMAIL, attachments=False))["email"]["has_attachments"] is False
+
+
 @pytest.mark.parametrize("vendor, word, verdict", [
     ("tmes", "Delivered", "delivered"), ("tmes", "Quarantined", "quarantined"), ("tmes", "Deleted", "blocked"),
-    ("tmes", "Rejected", "blocked"), ("tmes", "Deferred", "deferred"), ("tmes", "Bounced", "bounced"),
-    ("tmes", "Expired", "other"), ("tmes", "Something new", "other"),
-    ("mimecast", "delivered", "delivered"), ("mimecast", "held", "quarantined"), ("mimecast", "rejected", "blocked"),
-    ("mimecast", "bounced", "bounced"), ("mimecast", "deferred", "deferred"), ("mimecast", "archived", "other"),
+    ("tmes", "Rejected", "blocked"), ("tmes", "Deferred", "pending"), ("tmes", "Bounced", "bounced"),
+    ("tmes", "Scanning in sandbox", "pending"), ("tmes", "scanning in sandbox", "pending"),
+    ("tmes", "Expired", "bounced"), ("tmes", "Something new", "unknown"), ("tmes", None, "unknown"),
+    ("mimecast", "archived", "delivered"), ("mimecast", "accepted", "pending"), ("mimecast", "delivery", "pending"),
+    ("mimecast", "deferred", "pending"), ("mimecast", "held", "quarantined"), ("mimecast", "rejected", "blocked"),
+    ("mimecast", "bounced", "bounced"), ("mimecast", "Archived", "delivered"),
+    # no capture shows these words: they are not guessed, they are unknown and so at risk
+    ("mimecast", "delivered", "unknown"), ("mimecast", "quarantined", "unknown"), ("mimecast", "", "unknown"),
 ])
 def test_verdict_vocabulary_keeps_the_vendor_word(vendor, word, verdict):
-    record = dict(TMES_LOG, action=word) if vendor == "tmes" else dict(MIMECAST_EMAIL, status=word)
+    if vendor == "tmes":
+        record = dict(TMES_LOG, action=word)
+    else:
+        record = dict(MIMECAST_EMAIL, status=word, info="Indexed and archived")
     r = normalize_tracking(record)
     assert r["verdict"] == verdict and r["event"]["action"] == word
+
+
+@pytest.mark.parametrize("info, verdict", [
+    ("Indexed and archived", "delivered"), (None, "delivered"), ("Envelope Rejected", "blocked"),
+    ("Hard Bounce - Recipient address rejected", "blocked"), ("Bounced at next hop", "bounced"),
+    ("Message Hold Applied - Content examination policy", "unknown"),
+])
+def test_archived_is_delivered_unless_the_record_says_otherwise(info, verdict):
+    assert normalize_tracking(dict(MIMECAST_EMAIL, status="archived", info=info))["verdict"] == verdict
 
 
 def test_missing_fields_are_null_never_absent():
     for record in (normalize_tracking({"mailID": "x"}), normalize_tracking({"id": "y", "route": "inbound"})):
         assert set(record) == FIELDS and set(record["email"]) == EMAIL_FIELDS
         assert record["timestamp"] is None and record["email"]["subject"] is None and record["source"]["ip"] is None
-    assert normalize_tracking({"mailID": "x", "reason": "Spam"})["verdict"] == "blocked"
+        # no vendor word: never counted as harmless
+        assert record["verdict"] == "unknown"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("subject", 123), ("subject", ["x"]), ("sender", 5), ("headerTo", 5), ("headerTo", "a@b.example"),
+    ("attachments", 5), ("attachments", [{"sha256": 5}]), ("embeddedUrls", 5), ("direction", ["in"]),
+    ("action", 7), ("mailID", ["x"]), ("timestamp", 17), ("size", "big"),
+])
+def test_wrong_types_from_tmes_never_crash(field, value):
+    r = normalize_tracking(dict(TMES_LOG, **{field: value}), vendor="tmes")
+    assert set(r) == FIELDS
+    tracking_summary([r])
+    tracking_timeline([r])
+    merge_tracking([r], [[r]])
+
+
+@pytest.mark.parametrize("field, value", [("to", 5), ("to", [5, None, {"emailAddress": 7}]), ("fromEnv", 5),
+                                          ("subject", ["x"]), ("id", ["a"]), ("status", {"a": 1}),
+                                          ("attachments", "yes")])
+def test_wrong_types_from_mimecast_never_crash(field, value):
+    r = normalize_tracking(dict(MIMECAST_EMAIL, **{field: value}), vendor="mimecast")
+    assert set(r) == FIELDS
+    tracking_summary([r])
 
 
 def test_input_is_not_changed():
@@ -100,41 +159,60 @@ def test_input_is_not_changed():
     assert TMES_LOG == before
 
 
-@pytest.mark.parametrize("value, message", [
-    ("text", "give a list of records"), ([1], "every record must be a dictionary"),
-    ([{"foo": 1}], "cannot tell the vendor of a record with keys foo; pass vendor='tmes' or vendor='mimecast'"),
+@pytest.mark.parametrize("value, vendor, message", [
+    ("text", None, "give a list of records"), ([1], None, "every record must be a dictionary"),
+    ([{"foo": 1}], None, "record 0 is neither a TMES log nor a Mimecast tracked email (keys foo;"),
+    ([{"foo": 1}], "tmes", "record 0 is neither a TMES log nor a Mimecast tracked email (keys foo; mailID"),
+    ([MIMECAST_EMAIL], "tmes", "record 0 looks like a mimecast record, not tmes"),
+    ([TMES_LOG, TMES_LOG], "mimecast", "record 0 looks like a tmes record, not mimecast"),
+    ([{"to": "anna@acme.example", "at": "2026-11-22"}], None, "unshaped by query"),
 ])
-def test_bad_input(value, message):
+def test_bad_input_fails_clearly_never_silently(value, vendor, message):
     with pytest.raises(AnsibleFilterError) as info:
-        normalize_tracking(value)
+        normalize_tracking(value, vendor)
     assert message in str(info.value)
     with pytest.raises(AnsibleFilterError):
         normalize_tracking([], vendor="exchange")
 
 
-def test_merge_removes_repeats_and_sorts():
+def test_merge_removes_only_the_same_event_twice():
     a = normalize_tracking([TMES_LOG, TMES_BLOCKED])
     b = normalize_tracking([MIMECAST_EMAIL])
     merged = merge_tracking(a, [b, a])
     assert [r["vendor_id"] for r in merged] == ["73173f80", "b1", "eNo1"]
     same_id_other_vendor = normalize_tracking(dict(MIMECAST_EMAIL, id="73173f80"))
     assert len(merge_tracking(a, [[same_id_other_vendor]])) == 3
+    # two recipients of one message under one mailID are two records
+    second = normalize_tracking(dict(TMES_LOG, recipient="bob@acme.example"))
+    assert len(merge_tracking(a, [[second]])) == 3
     with pytest.raises(AnsibleFilterError):
         merge_tracking(a, "not lists")
+    mixed_ids = normalize_tracking([dict(TMES_LOG, mailID=1), dict(TMES_LOG, mailID="b")])
+    assert len(merge_tracking(mixed_ids)) == 2
 
 
-def test_summary():
-    records = normalize_tracking([TMES_LOG, TMES_BLOCKED, MIMECAST_EMAIL])
+def test_summary_keeps_delivered_and_at_risk_apart():
+    pending = dict(TMES_LOG, mailID="p1", recipient="carla@acme.example", action="Scanning in sandbox")
+    odd = dict(MIMECAST_EMAIL, id="m2", status="someday", to=[{"emailAddress": "dev@acme.example"}])
+    twice = dict(TMES_LOG, mailID="p2", action="Scanning in sandbox")  # anna already has a delivered copy
+    records = normalize_tracking([TMES_LOG, TMES_BLOCKED, MIMECAST_EMAIL, pending, odd, twice])
     s = tracking_summary(records)
-    assert s["total"] == 3 and s["delivered"] is True
+    assert s["total"] == 6 and s["delivered"] is True and s["at_risk"] is True
     assert s["by_vendor"]["tmes"]["delivered"] == 1 and s["by_vendor"]["tmes"]["quarantined"] == 1
-    assert s["by_vendor"]["tmes"]["total"] == 2 and s["by_vendor"]["mimecast"]["quarantined"] == 1
-    assert s["by_verdict"] == {"delivered": 1, "blocked": 0, "quarantined": 2, "deferred": 0, "bounced": 0, "other": 0}
-    assert s["recipients"] == ["anna@acme.example", "bob@acme.example"] and s["recipient_count"] == 2
-    assert s["delivered_to"] == ["anna@acme.example", "bob@acme.example"]
+    assert s["by_vendor"]["tmes"]["pending"] == 2 and s["by_vendor"]["tmes"]["total"] == 4
+    assert s["by_verdict"] == {"delivered": 1, "pending": 2, "quarantined": 2, "blocked": 0, "bounced": 0,
+                               "unknown": 1}
+    assert s["delivered_to"] == ["anna@acme.example"]
+    assert s["at_risk_to"] == ["carla@acme.example", "dev@acme.example"]
+    assert s["stopped"] == 2
+    assert s["unknown_actions"] == {"mimecast": {"someday": 1}}
+    assert s["recipients"] == ["anna@acme.example", "carla@acme.example", "dev@acme.example"]
     assert s["first_seen"] == "2026-11-22T06:53:18.000Z" and s["last_seen"] == "2026-11-22T06:53:19.000Z"
     empty = tracking_summary([])
-    assert empty["total"] == 0 and empty["delivered"] is False and empty["first_seen"] is None
+    assert empty["total"] == 0 and empty["delivered"] is False and empty["at_risk"] is False
+    assert empty["first_seen"] is None
+    only_stopped = tracking_summary(normalize_tracking([TMES_BLOCKED]))
+    assert only_stopped["delivered"] is False and only_stopped["at_risk"] is False and only_stopped["stopped"] == 1
 
 
 def test_timeline_has_every_hour():
@@ -142,9 +220,42 @@ def test_timeline_has_every_hour():
     timeline = tracking_timeline(normalize_tracking([TMES_LOG, TMES_BLOCKED, late]))
     assert [b["hour"] for b in timeline] == ["2026-11-22T06:00:00Z", "2026-11-22T07:00:00Z", "2026-11-22T08:00:00Z",
                                              "2026-11-22T09:00:00Z"]
+    assert all(b["seconds"] == 3600 and b["start"] == b["hour"] for b in timeline)
     assert timeline[0]["delivered"] == 1 and timeline[0]["quarantined"] == 1 and timeline[0]["total"] == 2
     assert timeline[1]["total"] == 0 and timeline[3]["blocked"] == 1
     assert tracking_timeline([]) == []
+
+
+@pytest.mark.parametrize("span_hours", [1, 23, 199, 201, 24 * 30, 24 * 365, 24 * 365 * 30])
+def test_timeline_bucket_grows_with_the_span(span_hours):
+    early = dict(TMES_LOG, mailID="e", timestamp="2026-01-01T00:00:00Z")
+    moment = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(hours=span_hours)
+    late = dict(TMES_LOG, mailID="l", timestamp=moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    timeline = tracking_timeline(normalize_tracking([early, late]))
+    assert 1 <= len(timeline) <= 200 and sum(b["total"] for b in timeline) == 2
+    assert timeline[0]["total"] >= 1 and timeline[-1]["total"] >= 1
+    if span_hours < 200:
+        assert timeline[0]["seconds"] == 3600
+
+
+@pytest.mark.parametrize("stamp", ["1970-01-01T00:00:00Z", "1000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00",
+                                   "0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z", "2026-02-30T10:00:00Z",
+                                   "2016-12-31T23:59:60Z", "2026-11-22T06:00:00+99:99", "9999-12-31T23:59:59-23:59"])
+def test_impossible_times_never_blow_up_the_timeline(stamp):
+    odd = normalize_tracking(dict(TMES_LOG, mailID="odd", timestamp=stamp, genTime=stamp))
+    good = normalize_tracking(TMES_LOG)
+    timeline = tracking_timeline([odd, good])
+    assert 1 <= len(timeline) <= 200
+    assert sum(b["total"] for b in timeline) in (1, 2)
+    assert all(re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$", b["hour"]) for b in timeline)
+    tracking_summary([odd, good])
+
+
+def test_timeline_max_buckets_is_checked():
+    with pytest.raises(AnsibleFilterError):
+        tracking_timeline([], max_buckets=0)
+    records = normalize_tracking([TMES_LOG, dict(TMES_LOG, mailID="x", timestamp="2026-11-30T00:00:00Z")])
+    assert len(tracking_timeline(records, max_buckets=5)) <= 5
 
 
 def test_filters_are_registered():

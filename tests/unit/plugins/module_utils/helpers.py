@@ -39,9 +39,10 @@ class ScriptedSession:
         self.calls = []
 
     def __call__(self, method, url, params=None, data=None, json=None, headers=None, timeout=None,
-                 allow_redirects=True):
+                 allow_redirects=True, **transport):
         self.calls.append({"method": method, "url": url, "params": params, "data": data, "json": json,
-                           "headers": dict(headers or {}), "timeout": timeout, "allow_redirects": allow_redirects})
+                           "headers": dict(headers or {}), "timeout": timeout, "allow_redirects": allow_redirects,
+                           "transport": transport})
         if not self.answers:
             raise AssertionError("unexpected request %s %s" % (method, url))
         answer = self.answers.pop(0)

@@ -92,7 +92,8 @@ def test_tmes_hints():
     assert "log retrieval is not enabled" in tmes_hint(404, "ResourceNotAvailable")
     assert "permission" in tmes_hint(403, None)
     assert tmes_hint(418, None) is None
-    assert sorted(REGIONS) == ["anz", "eu", "in", "jp", "sg", "uae", "us"]
+    assert sorted(REGIONS) == ["anz", "eu", "in", "jp", "sg", "uae", "uk", "us"]
+    assert REGIONS["uk"] == "https://api.tmes-uk.trendmicro.com"
     assert REGIONS["jp"] == "https://api.tmems-jp.trendmicro.com"
 
 

@@ -39,7 +39,7 @@ CATALOGUE = [
     (TMES, {"page_size": 0}, "page_size must be from 1 to 500 (TMES returns at most 500 records a page), got 0"),
     (TMES, {"page_size": 501}, "page_size must be from 1 to 500 (TMES returns at most 500 records a page), got 501"),
     (TMES, {"page_size": "ten"}, "argument 'page_size' is of type ... and we were unable to convert to int: ..."),
-    (TMES, {"region": "mars", "api_url": None}, "value of region must be one of: anz, eu, in, jp, sg, uae, us, got: mars"),
+    (TMES, {"region": "mars", "api_url": None}, "value of region must be one of: anz, eu, in, jp, sg, uae, uk, us, got: mars"),
     (TMES, {"region": "eu", "api_url": "https://api.tmes.trendmicro.eu"},
      "parameters are mutually exclusive: api_url|region"),
     (TMES, {"api_url": "api.tmes.trendmicro.com"}, "api_url: 'api.tmes.trendmicro.com' is not an absolute URL; "
