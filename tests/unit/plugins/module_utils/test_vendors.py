@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import datetime
 
 import pytest
@@ -14,10 +15,13 @@ import pytest
 from ansible_collections.emailsec.tracking.plugins.module_utils._auth import TmesBasicAuth
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, HttpClient
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
-    MimecastClient, hint_for, search_body,
+    MimecastClient, hint_for, read_cursor, search_body, vendor_error,
 )
-from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import Window
-from ansible_collections.emailsec.tracking.plugins.module_utils._tmes import REGIONS, TmesClient, hint_for as tmes_hint
+from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Page
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import Window, format_mimecast
+from ansible_collections.emailsec.tracking.plugins.module_utils._tmes import (
+    REGIONS, TmesClient, hint_for as tmes_hint, record_key,
+)
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import response, scripted_client
 
 UTC = datetime.timezone.utc
@@ -157,3 +161,141 @@ def test_mimecast_wrong_shape_is_retried(body):
 def test_mimecast_hints():
     assert "Tracking | Read" in hint_for(403, None)
     assert hint_for(200, None) is None
+
+
+@pytest.mark.parametrize("body, code, message", [
+    ({"fail": [{"key": {}, "errors": [{"code": "err_a", "message": "from errors[]"}]}]}, "err_a", "from errors[]"),
+    ({"fail": [{"code": "InvalidClientIdentifier", "message": "Client credentials are invalid"}]},
+     "InvalidClientIdentifier", "Client credentials are invalid"),
+    ({"fail": {"errors": [{"code": "err_b", "message": "one object"}]}}, "err_b", "one object"),
+    ({"fail": {"code": "err_c", "message": "one flat object"}}, "err_c", "one flat object"),
+    ({"fail": {"message": "only a message"}}, None, "only a message"),
+    ({"fail": "Request could not be processed"}, None, "Request could not be processed"),
+    ({"fail": ["a plain string in a list"]}, None, "a plain string in a list"),
+    ({"error": "invalid_client", "error_description": "Client authentication failed."}, "invalid_client",
+     "Client authentication failed."),
+])
+def test_every_vendor_error_shape_is_read(body, code, message):
+    assert vendor_error(body)[:2] == (code, message)
+    client, dummy = mimecast([response(400, body)])
+    with pytest.raises(ApiError) as info:
+        client.search({})
+    assert info.value.code == code
+    assert "(vendor said: %s)" % ": ".join(p for p in (code, message) if p) in info.value.message
+
+
+def test_an_unreadable_fail_item_is_shown_as_json_never_as_a_python_repr():
+    client, dummy = mimecast([response(200, {"fail": [{"weird": ["x"]}], "data": []})])
+    with pytest.raises(ApiError) as info:
+        client.search({})
+    assert '{"weird": ["x"]}' in info.value.message and "{'weird'" not in info.value.message
+
+
+def test_vendor_text_is_cleaned_cut_and_redacted():
+    client, dummy = tmes([response(400, {"code": "Bad", "message": "header was: Basic dTprDEFGHIJ= \x1b]0;TITLE\x07"
+                                                                   "\x1b[2J" + "x" * 1000})])
+    with pytest.raises(ApiError) as info:
+        list(client.pages([]))
+    text = info.value.message
+    assert "\x1b" not in text and "\x07" not in text and "x" * 301 not in text
+    # the header this request carried (u:k) is redacted wherever it is echoed
+    client, dummy = tmes([response(400, {"code": "Bad", "message": "auth: Basic %s" % base64.b64encode(
+        b"user:secret-key-1").decode()})])
+    client.auth = TmesBasicAuth("user", "secret-key-1")
+    with pytest.raises(ApiError) as info:
+        list(client.pages([]))
+    assert base64.b64encode(b"user:secret-key-1").decode() not in info.value.message
+    assert "[redacted]" in info.value.message
+
+
+@pytest.mark.parametrize("raw_body", [b"", b"  \n", b"{}", b"\xef\xbb\xbf{}"])
+def test_tmes_empty_answers_are_the_last_page(raw_body):
+    client, session = tmes([response(200, raw=raw_body)])
+    pages = list(client.pages(client.params("accepted_traffic", WINDOW)))
+    assert len(pages) == 1 and pages[0].records == [] and pages[0].next_token is None and len(session.calls) == 1
+
+
+@pytest.mark.parametrize("raw_body", [b'{"logs": [{"mailID": "1"}', b'{"nextToken": "ab', b"{"])
+def test_tmes_body_cut_short_is_retried(raw_body):
+    client, session = tmes([response(200, raw=raw_body), response(200, {"logs": [{"mailID": "1"}]})])
+    pages = list(client.pages(client.params("accepted_traffic", WINDOW)))
+    assert [r["mailID"] for p in pages for r in p.records] == ["1"] and len(session.calls) == 2
+
+
+def test_tmes_bom_and_lone_surrogates_are_cleaned_once():
+    body = b'\xef\xbb\xbf{"logs": [{"mailID": "1", "subject": "invoice \\ud83d"}]}'
+    client, dummy = tmes([response(200, raw=body)])
+    record = list(client.pages([]))[0].records[0]
+    assert record["subject"] == u"invoice \ufffd"
+    record["subject"].encode("utf-8")
+
+
+def test_tmes_identity_keeps_recipients_apart_and_drops_the_same_event():
+    one = {"mailID": "m", "recipient": "a@x.example", "action": "Delivered", "genTime": "t", "timestamp": "t"}
+    assert record_key(one) == record_key(dict(one))
+    assert record_key(one) != record_key(dict(one, recipient="b@x.example"))
+    assert record_key(one) != record_key(dict(one, action="Bounced"))
+    assert record_key({"recipient": "a"}) is None
+    assert isinstance(record_key(dict(one, mailID=["x"])), str)
+
+
+def test_route_goes_as_an_array_on_the_message_finder_path():
+    assert search_body(WINDOW, advanced={"route": ["inbound"]})["data"][0]["advancedTrackAndTraceOptions"] == {
+        "route": ["inbound"]}
+
+
+def capped_search(records, cap):
+    """A Mimecast stand-in: every tracked email of the asked window, cut at ``cap``."""
+    def answer(method, url, params, headers):
+        raise AssertionError("not used")
+
+    def search(body):
+        item = body["data"][0]
+        found = [r for r in records if item["start"] <= r["received"] <= item["end"]]
+        searches.append((item["start"], item["end"], len(found)))
+        return Page(found[:cap])
+    searches = []
+    return search, searches
+
+
+def test_a_capped_answer_is_split_until_complete():
+    base = datetime.datetime(2026, 11, 22, 0, 0, 0, tzinfo=UTC)
+    records = [{"id": "r%03d" % i, "received": format_mimecast(base + datetime.timedelta(seconds=37 * i))}
+               for i in range(100)]
+    window = Window(base, base + datetime.timedelta(hours=2))
+    client = MimecastClient(None, "https://mc.example", None, "/api/message-finder/search")
+    client.search, searches = capped_search(records, 7)
+    pages = list(client.pages(window, lambda part: search_body(part), 7, step=datetime.timedelta(seconds=1)))
+    found = [r["id"] for p in pages for r in p.records]
+    assert found == [r["id"] for r in records]  # all of them, in time order, each once
+    assert all(len(p.records) < 7 for p in pages) and len(searches) > len(pages)
+    # every page names the part it came from and the next part to search
+    assert pages[0].token_used.startswith("part:2026-11-22T00:00:00.000Z~") and pages[-1].next_token is None
+    # resuming from any page's own token, or from the next part it names, gives exactly the rest
+    for k in (1, len(pages) // 2, len(pages) - 2):
+        done = len([r for p in pages[:k] for r in p.records])
+        for token, skip in ((pages[k].token_used, done), (pages[k].next_token, done + len(pages[k].records))):
+            client.search, dummy = capped_search(records, 7)
+            rest = list(client.pages(window, lambda part: search_body(part), 7, token,
+                                     step=datetime.timedelta(seconds=1)))
+            assert [r["id"] for p in rest for r in p.records] == found[skip:]
+
+
+def test_a_one_second_part_at_the_cap_fails_naming_it():
+    base = datetime.datetime(2026, 11, 22, 0, 0, 0, tzinfo=UTC)
+    records = [{"id": "r%d" % i, "received": format_mimecast(base + datetime.timedelta(seconds=10))}
+               for i in range(5)]
+    client = MimecastClient(None, "https://mc.example", None, "/api/message-finder/search")
+    client.search, dummy = capped_search(records, 5)
+    with pytest.raises(ApiError) as info:
+        list(client.pages(Window(base, base + datetime.timedelta(minutes=1)), lambda part: search_body(part), 5,
+                          step=datetime.timedelta(seconds=1)))
+    assert "the one second 2026-11-22T00:00:10.000Z to 2026-11-22T00:00:10.000Z gave 5 results" in \
+        info.value.message and "result_cap" in info.value.message and not info.value.retryable
+
+
+@pytest.mark.parametrize("token", ["part:2026-11-21T00:00:00.000Z~2026-11-22T00:00:00.000Z", "part:x~y", "abc",
+                                   "part:2026-11-22T02:00:00.000Z~2026-11-22T01:00:00.000Z"])
+def test_a_cursor_outside_its_slice_is_refused(token):
+    with pytest.raises(ValueError):
+        read_cursor(token, WINDOW)
