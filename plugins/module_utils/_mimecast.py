@@ -102,7 +102,9 @@ def hint_for(status, code):
         return ("Mimecast is believed to refuse a start more than about %d days back (the exact limit is not "
                 "documented): use a later start." % BELIEVED_LOOKBACK_DAYS)
     if status == 403:
-        return "The Mimecast application or user lacks the Gateway | Tracking | Read permission."
+        return ("The Mimecast application is not allowed to search: an API 1.0 user needs the Gateway | Tracking | "
+                "Read permission; an API 2.0 application needs the Message Finder (tracking) product in its "
+                "application role (Mimecast answers app_forbidden).")
     if status == 404:
         return ("The search path was not found: check base_url or region for your account, and search_path "
                 "(%s for API 1.0, %s for API 2.0)." % (TRACKING_PATH, FINDER_PATH))

@@ -132,6 +132,12 @@ class SandboxState:
         mimecast_statuses = collections.Counter(r["status"] for r in self.mimecast_data.records
                                                 if r["subject"] == self.campaign.subject)
         campaign["tmes_actions"] = dict(sorted(tmes_actions.items()))
+        # one message id per Mimecast status, to search a single message in a known state
+        ids = {}
+        for pos, record in enumerate(self.mimecast_data.records):
+            if record["subject"] == self.campaign.subject:
+                ids.setdefault(record["status"], self.mimecast_data.message_ids[pos])
+        campaign["mimecast_message_ids"] = dict(sorted(ids.items()))
         campaign["mimecast_statuses"] = dict(sorted(mimecast_statuses.items()))
         return {"url": url, "tmes": dict(self.creds["tmes"]), "mimecast": dict(self.creds["mimecast"]),
                 "campaign": campaign}

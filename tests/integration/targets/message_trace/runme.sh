@@ -24,6 +24,19 @@ if ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_dom
     exit 1
 fi
 grep -q "matching message(s) were delivered, to" "$SANDBOX_DIR/fail.log"
+# one message that is only in flight (Mimecast "accepted"): at risk, so the job fails by default ...
+accepted_id=$("$SANDBOX_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sb"]["campaign"]["mimecast_message_ids"]["accepted"])' "$SANDBOX_VARS")
+if ansible-playbook emailsec.tracking.trace_message -e "message_trace_message_id=$accepted_id" \
+        -e '{"message_trace_vendors": ["mimecast"]}' -e fail_on_delivered=true "$@" > "$SANDBOX_DIR/risk.log" 2>&1; then
+    echo "trace_message.yml should fail with fail_on_delivered when mail is at risk" >&2
+    exit 1
+fi
+grep -q "0 matching message(s) were delivered, to nobody; 1 more are at risk" "$SANDBOX_DIR/risk.log"
+# ... and passes when only delivered mail counts
+ansible-playbook emailsec.tracking.trace_message -e "message_trace_message_id=$accepted_id" \
+    -e '{"message_trace_vendors": ["mimecast"]}' -e fail_on_delivered=true -e fail_on_delivered_only=true "$@" \
+    > "$SANDBOX_DIR/risk-only.log"
+grep -q "At risk (in flight or unknown): [a-z]" "$SANDBOX_DIR/risk-only.log"
 ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender=nobody@nowhere.example" \
     -e fail_on_delivered=true "$@" > "$SANDBOX_DIR/clean.log"
 grep -q "Delivered to: nobody" "$SANDBOX_DIR/clean.log"

@@ -9,6 +9,10 @@ for auth in hmac oauth2; do
 done
 ansible-playbook errors.yml -e "@$SANDBOX_VARS" "$@"
 
+# a sandbox that returns at most 3 tracked emails per search: far below the campaign and any busy window
+SANDBOX_NAME=capped start_sandbox --seed 9 --tmes-records 200 --mimecast-records 3000 --mimecast-cap 3
+ansible-playbook cap.yml -e "@$SANDBOX_VARS" -e sandbox_cap=3 "$@"
+
 # a second sandbox whose API 2.0 tokens live two seconds: they expire between slices
 SANDBOX_NAME=short start_sandbox --seed 9 --tmes-records 200 --mimecast-records 3000 --token-lifetime 2 --latency-ms 300
 ansible-playbook expiry.yml -e "@$SANDBOX_VARS" "$@"
