@@ -154,7 +154,7 @@ logs:
       headerFrom: billing@acme-invoice-notice.example
       headerTo: [anna.meyer@acme.example]
       senderIP: 203.0.113.210
-      deliveredTo: 192.0.2.10
+      deliveredTo: "mx1.acme.example[192.0.2.10]:25"
       attachments: [{fileName: INV-61151.html, sha256: 2033b7a057a68ba8c60862e9de3bd9ce630010c982682d5167e33568a926315b}]
       embeddedUrls: ["https://acme-invoice-notice.example/pay/INV-61151?session=verify"]
       details: "250 2.0.0 Ok: queued as 3CBEFC0811"
