@@ -22,12 +22,21 @@ options:
   ca_path:
     description:
       - A PEM file of CA certificates to check the API's TLS certificate against, instead of the system's.
+      - O(ca_path) and O(validate_certs) always win over the environment variables C(REQUESTS_CA_BUNDLE) and
+        C(CURL_CA_BUNDLE).
     type: path
   timeout:
     description:
-      - Seconds to wait for each answer (connect and read) before the attempt counts as failed and is retried.
+      - Seconds one attempt may take, from sending the request to the last byte of the answer (a server that sends
+        a byte now and then cannot keep it alive longer), before it counts as failed and is retried.
     type: float
     default: 30
+  total_timeout:
+    description:
+      - Seconds the whole task may spend on requests, waits and retries included. No request starts, and no wait
+        or read goes on, past it; the task then fails with a message naming the last failure.
+    type: float
+    default: 3600
   retries:
     description:
       - How many times a request is retried after a transient failure (a connection error, a timeout, an answer cut
@@ -37,7 +46,7 @@ options:
         long each time), always capped by O(retry_max_delay).
       - "Worst case for one request: (O(retries) + 1) x O(timeout) + O(retries) x O(retry_max_delay) seconds. With
         the defaults that is 6 x 30 + 5 x 60 = 480 seconds; a run fails then with a message that names the last
-        failure, the URL path and the attempts made."
+        failure, the URL path and the attempts made. The whole task is bounded by O(total_timeout)."
     type: int
     default: 5
   retry_max_delay:
@@ -48,8 +57,12 @@ options:
 notes:
   - Credentials are sent only over HTTPS; a plain C(http://) URL is refused unless it points at a loopback address
     (such as the collection's local sandbox).
-  - Proxies are taken from the C(HTTPS_PROXY), C(HTTP_PROXY) and C(NO_PROXY) environment variables.
-  - Redirects are not followed, so credentials never travel to another host.
+  - Proxies are taken from the C(HTTPS_PROXY), C(HTTP_PROXY) and C(NO_PROXY) environment variables, except for a
+    loopback URL, which never goes through a proxy (it would see the credentials of a plain C(http://) URL).
+  - Redirects are not followed, so credentials never travel to another host. C(~/.netrc) is never read, so only
+    the task's credentials are sent.
+  - An answer larger than 64 MiB (on the wire or once decompressed) fails the request; vendor text in a failure
+    message is cut to 300 characters, stripped of control characters, and any credential it echoes is redacted.
 requirements:
   - requests
 '''

@@ -40,8 +40,17 @@ options:
         them. Memory then stays bounded by the pages in flight, whatever the size of the result.
       - The file is written under a temporary name and renamed at the end, so a failed run never leaves a partial
         file under this name. The directory must exist.
-      - In check mode the records are fetched, counted and hashed, but the file is not written.
+      - In check mode the records are fetched, counted and hashed, but nothing is written, not even a temporary
+        file.
+      - The task reports RV(changed) when the file was (or, in check mode, would be) written or its mode set; a file
+        that already holds exactly these records is left alone.
+      - A cancelled or timed-out job (SIGTERM) removes the temporary file.
     type: path
+  mode:
+    description:
+      - The permissions of the O(dest) file, as an octal string such as V('0640'). Defaults to V('0600'), as the
+        records name people.
+    type: raw
   allow_partial:
     description:
       - When a page or a part of the window still fails after its retries, return what was fetched with

@@ -153,7 +153,6 @@ class MimecastOAuth2:
                 raise ResponseError("the token response's expires_in is not a lifetime in seconds", final=True)
             return body["access_token"], lifetime
 
-
         def hint(status, code):
             if status in (400, 401):
                 return ("Check client_id and client_secret (MIMECAST_CLIENT_ID, MIMECAST_CLIENT_SECRET) of the API 2.0 "

@@ -42,6 +42,7 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+MAX_BODY_BYTES = 64 * 1048576  # no page of either API comes near this, compressed or not
 BACKOFF_BASE = 0.5
 EPOCH_SECONDS_FLOOR = 1e9  # an X-RateLimit-Reset at or above this is a point in time, not a wait
 EPOCH_MS_FLOOR = 1e12
@@ -226,10 +227,16 @@ class HttpClient:
     """One requests session per module run, shared by every call (and thread) of the run."""
 
     def __init__(self, timeout=30, validate_certs=True, ca_path=None, retries=5, retry_max_delay=60.0,
-                 pool_size=16, user_agent="emailsec.tracking", sleep=time.sleep, clock=time.time, rand=random.random):
+                 pool_size=16, user_agent="emailsec.tracking", sleep=time.sleep, clock=time.time, rand=random.random,
+                 total_timeout=None, max_body=MAX_BODY_BYTES, monotonic=time.monotonic):
         if requests is None:
             raise RuntimeError("the requests library is needed")
         self.timeout = timeout
+        self.total_timeout = total_timeout
+        self.max_body = max_body
+        self.monotonic = monotonic
+        # the whole run's deadline: no request starts, and no wait or read goes on, past it
+        self.deadline = monotonic() + total_timeout if total_timeout else None
         self.retries = retries
         self.retry_max_delay = retry_max_delay
         self.sleep = sleep
@@ -273,22 +280,32 @@ class HttpClient:
         last = None
         while True:
             attempts += 1
+            self._check_deadline(what, method, shown_url, last, attempts - 1)
             headers = auth.apply({}, method, path)
             self._count()
             wait = None
+            started = self.monotonic()
             try:
                 response = self.session.request(method, url, params=params, data=data, json=json_body,
-                                                headers=headers, timeout=self.timeout, allow_redirects=False,
-                                                verify=self.verify, auth=_KEEP_HEADERS,
+                                                headers=headers, timeout=self._socket_timeout(), allow_redirects=False,
+                                                verify=self.verify, auth=_KEEP_HEADERS, stream=True,
                                                 proxies=_NO_PROXY if _is_loopback_url(url) else None)
+                self._read(response, started)
             except requests.exceptions.SSLError as exc:
-                raise ApiError(what, "TLS certificate verification failed for %s (%s)" % (
-                    urlsplit(url).hostname, _short(exc)), method, shown_url, attempts=attempts,
-                    hint="Give ca_path the CA bundle that signed the server's certificate, or set validate_certs: "
-                         "false only for a test system you trust.")
-            except requests.exceptions.Timeout:
-                last = ApiError(what, "no answer within the timeout of %s seconds" % self.timeout, method, shown_url,
-                                retryable=True, hint="Raise timeout, or check the network path to the API.")
+                raise _tls_error(what, method, url, shown_url, exc, attempts)
+            except (requests.exceptions.Timeout, _TooSlow):
+                last = ApiError(what, "no complete answer within the timeout of %s seconds" % self.timeout, method,
+                                shown_url, retryable=True, hint="Raise timeout, or check the network path to the API.")
+            except _TooLarge as exc:
+                raise ApiError(what, "the answer is larger than %d MiB (%s), more than any page of this API holds"
+                               % (self.max_body // 1048576, exc.what), method, shown_url, attempts=attempts,
+                               hint="This is a fault on the vendor's side or on the network path: try again later.")
+            except (requests.exceptions.InvalidHeader, UnicodeError) as exc:
+                # never repeat the value: it is a credential or a token
+                raise ApiError(what, "a request header holds characters HTTP cannot carry (%s)" % type(exc).__name__,
+                               method, shown_url, attempts=attempts,
+                               hint="Check the credentials for line breaks or characters outside Latin-1; a token "
+                                    "from the vendor with such characters is a fault on its side.")
             except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
                 last = ApiError(what, "the connection failed or was cut (%s)" % _short(exc), method, shown_url,
@@ -316,8 +333,54 @@ class HttpClient:
                 raise last
             if wait is None:
                 wait = backoff(attempts, self.retry_max_delay, self.rand)
+            wait = min(wait, self.retry_max_delay)
+            if self.deadline is not None and self.monotonic() + wait > self.deadline:
+                self._check_deadline(what, method, shown_url, last, attempts, force=True)
             self._count(retried=True)
-            self.sleep(min(wait, self.retry_max_delay))
+            self.sleep(wait)
+
+    def _socket_timeout(self):
+        if self.deadline is None:
+            return self.timeout
+        return max(0.001, min(self.timeout, self.deadline - self.monotonic()))
+
+    def _check_deadline(self, what, method, shown_url, last, attempts, force=False):
+        if self.deadline is None or (not force and self.monotonic() < self.deadline):
+            return
+        cause = "the task's total_timeout of %s seconds ran out" % self.total_timeout
+        if last is not None:
+            cause += "; the last failure: %s" % last.cause
+        error = ApiError(what, cause, method, shown_url, attempts=attempts or None,
+                         hint="Raise total_timeout, narrow the window, or raise concurrency.")
+        if last is not None:
+            error.secrets = last.secrets
+        raise error
+
+    def _read(self, response, started):
+        """Read a streamed body whole, within the attempt's deadline and the size caps (wire and decoded)."""
+        if response.raw is None or getattr(response, "_content_consumed", False):
+            return
+        deadline = started + self.timeout
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
+        chunks = []
+        size = 0
+        try:
+            for chunk in response.iter_content(65536):
+                size += len(chunk)
+                if size > self.max_body:
+                    raise _TooLarge("once decompressed")
+                wire = getattr(response.raw, "tell", lambda: 0)()
+                if wire > self.max_body:
+                    raise _TooLarge("on the wire")
+                chunks.append(chunk)
+                if self.monotonic() > deadline:
+                    raise _TooSlow()
+        except BaseException:
+            response.close()
+            raise
+        response._content = b"".join(chunks)
+        response._content_consumed = True
 
     def _judge(self, what, method, shown_url, response, decode, parse_error, hint_for, auth):
         status = response.status_code
@@ -352,6 +415,34 @@ class HttpClient:
 
 
 _REFRESH = object()
+
+
+class _TooSlow(Exception):
+    """The body kept trickling in past the attempt's deadline."""
+
+
+class _TooLarge(Exception):
+    def __init__(self, what):
+        super(_TooLarge, self).__init__(what)
+        self.what = what
+
+
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure", "unknown protocol",
+            "packet length too long", "http request")
+
+
+def _tls_error(what, method, url, shown_url, exc, attempts):
+    host = urlsplit(url).hostname
+    text = str(exc)
+    if any(marker in text for marker in _NOT_TLS):
+        return ApiError(what, "the TLS handshake with %s failed: the server does not answer TLS on this port" % host,
+                        method, shown_url, attempts=attempts,
+                        hint="Check the URL: an https:// URL pointed at a plain http server (such as the sandbox "
+                             "without its TLS options) fails this way.")
+    return ApiError(what, "TLS certificate verification failed for %s (%s)" % (host, _short(exc)), method,
+                    shown_url, attempts=attempts,
+                    hint="Give ca_path the CA bundle that signed the server's certificate, or set validate_certs: "
+                         "false only for a test system you trust.")
 
 
 def _keep_headers(prepared):

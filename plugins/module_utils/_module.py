@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import signal
+import threading
 
 try:
     from urllib.parse import urlsplit
@@ -27,7 +29,7 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._matching import
     JMESPATH_IMPORT_ERROR, Matcher, MatchInputError, Query,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import (
-    FileSink, MemorySink, Pipeline, Slice, decode_resume, is_resume_token, run,
+    MAX_SLICES, FileSink, MemorySink, Pipeline, Slice, binding_of, decode_resume, is_resume_token, run,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import TimeInputError, Window
 
@@ -42,6 +44,7 @@ def connection_argspec():
         timeout=dict(type="float", default=30.0),
         retries=dict(type="int", default=5),
         retry_max_delay=dict(type="float", default=60.0),
+        total_timeout=dict(type="float", default=3600.0),
     )
 
 
@@ -51,6 +54,7 @@ def output_argspec():
         token=dict(type="str", no_log=False),
         concurrency=dict(type="int", default=1),
         dest=dict(type="path"),
+        mode=dict(type="raw"),
         allow_partial=dict(type="bool", default=False),
         query=dict(type="str"),
     )
@@ -64,6 +68,18 @@ def matching_argspec():
         sender_ip=dict(type="str"),
         message_id=dict(type="str"),
     )
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived during the run."""
+
+
+def _terminated(signum, frame):
+    raise _Terminated()
+
+
+def _main_thread():
+    return threading.current_thread() is threading.main_thread()
 
 
 class InputError(ValueError):
@@ -116,6 +132,10 @@ class TrackingModule:
             raise InputError("retries must be 0 or more, got %d" % p["retries"])
         if p["retry_max_delay"] < 0:
             raise InputError("retry_max_delay must be 0 or more seconds, got %s" % p["retry_max_delay"])
+        if not 0 < p["total_timeout"] < 10 ** 7:
+            raise InputError("total_timeout must be more than 0 and less than 10000000 seconds, got %s"
+                             % p["total_timeout"])
+        self.file_mode()
         if not 1 <= p["concurrency"] <= MAX_CONCURRENCY:
             raise InputError("concurrency must be from 1 to %d, got %d" % (MAX_CONCURRENCY, p["concurrency"]))
         if p["max_records"] is not None and p["max_records"] < 1:
@@ -133,12 +153,33 @@ class TrackingModule:
             if not os.access(directory, os.W_OK):
                 raise InputError("dest: the directory %s is not writable" % directory)
 
+    def file_mode(self):
+        """The dest file's mode as an int (octal string or number), default 0600; InputError otherwise."""
+        mode = self.params.get("mode")
+        if mode is None:
+            return 0o600
+        text = str(mode).strip()
+        try:
+            value = int(text, 8) if isinstance(mode, str) else int(mode)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= 0o7777 or (isinstance(mode, str) and not text.isdigit()):
+            raise InputError("mode: %r is not a file mode; write it as an octal string such as '0640'" % (mode,))
+        return value
+
+    # what a resume token must be used with, set by each module: its name and its query options
+    binding_options = ()
+    module_name = None
+
+    def binding(self):
+        return binding_of(self.module_name, dict((k, self.params.get(k)) for k in self.binding_options))
+
     def resume_slices(self):
         """(slices, the window they span) from a resume token, or None when no resume token was given."""
         token = self.params.get("token")
         if token and is_resume_token(token):
             try:
-                slices = decode_resume(token)
+                slices = decode_resume(token, self.binding())
             except ValueError as exc:
                 raise InputError(str(exc))
             return slices, Window(slices[0].window.start, slices[-1].window.end)
@@ -147,6 +188,12 @@ class TrackingModule:
     def slices_for(self, window, size=None):
         concurrency = self.params["concurrency"]
         if size is not None:
+            if size < self.resolution:
+                raise InputError("slice must be at least %s, the vendor's time resolution" % self.resolution)
+            planned = (window.end - window.start) // size + 1
+            if planned > MAX_SLICES:
+                raise InputError("slice %s cuts this window into %d parts, more than %d: use a longer slice"
+                                 % (self.params.get("slice"), planned, MAX_SLICES))
             return [Slice(w) for w in window.slices(size=size, step=self.resolution)]
         count = 1 if concurrency <= 1 else concurrency * SLICES_PER_WORKER
         return [Slice(w) for w in window.slices(count=count, step=self.resolution)]
@@ -160,7 +207,7 @@ class TrackingModule:
             self.module.warn("validate_certs is false: the API's TLS certificate is not checked, so the credentials "
                              "could reach an impostor. Use ca_path for a private CA instead.")
         return HttpClient(timeout=p["timeout"], validate_certs=p["validate_certs"], ca_path=p["ca_path"],
-                          retries=p["retries"], retry_max_delay=p["retry_max_delay"],
+                          retries=p["retries"], retry_max_delay=p["retry_max_delay"], total_timeout=p["total_timeout"],
                           pool_size=max(10, p["concurrency"] + 2),
                           user_agent="ansible-emailsec.tracking/%s" % self.module.ansible_version)
 
@@ -170,17 +217,26 @@ class TrackingModule:
 
     def collect(self, slices, fetch, pipeline):
         p = self.params
-        sink = FileSink(p["dest"], dry_run=self.module.check_mode) if p["dest"] else MemorySink()
+        sink = FileSink(p["dest"], mode=self.file_mode(), dry_run=self.module.check_mode) if p["dest"] else \
+            MemorySink()
         spill = os.path.dirname(os.path.abspath(p["dest"])) if p["dest"] else None
-        return run(slices, fetch, pipeline, sink, max_records=p["max_records"], concurrency=p["concurrency"],
-                   allow_partial=p["allow_partial"], spill_dir=spill)
+        previous = signal.getsignal(signal.SIGTERM) if _main_thread() else None
+        if previous is not None:
+            # AWX sends SIGTERM on cancel and timeout: end like any failure, so no temporary file is left
+            signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return run(slices, fetch, pipeline, sink, max_records=p["max_records"], concurrency=p["concurrency"],
+                       allow_partial=p["allow_partial"], spill_dir=spill, binding=self.binding())
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     def results(self, outcome, records_key, window, **extra):
         result = dict(changed=False, count=outcome.count, window=window.as_dict(), **extra)
         if outcome.file_info:
             result.update(outcome.file_info)
             result[records_key] = []
-            if not outcome.file_info["written"]:
+            if self.module.check_mode:
                 self.module.warn("check mode: the records were fetched and counted, but %s was not written"
                                  % outcome.file_info["dest"])
         else:
@@ -203,4 +259,7 @@ class TrackingModule:
             self.module.fail_json(**exc.fail_kwargs())
         except (InputError, TimeInputError, MatchInputError, CredentialError) as exc:
             self.module.fail_json(msg=str(exc))
+        except _Terminated:
+            self.module.fail_json(msg="The run was stopped by SIGTERM (a cancelled or timed-out job); nothing was "
+                                      "written.")
         self.module.exit_json(**result)

@@ -53,11 +53,14 @@ class Page:
         self.next_token = next_token
 
 
-def encode_resume(slices):
-    """An opaque token for the slices still to fetch."""
+MAX_SLICES = 10000  # parts of one run: more would only burn the vendor's rate limit
+
+
+def encode_resume(slices, binding=None):
+    """An opaque token for the slices still to fetch, bound to the module and query that made it."""
     items = [{"s": format_iso(s.window.start), "e": format_iso(s.window.end), "t": s.token, "k": s.skip}
              for s in slices]
-    raw = json.dumps(items, separators=(",", ":")).encode("utf-8")
+    raw = json.dumps({"b": binding, "p": items}, separators=(",", ":")).encode("utf-8")
     return RESUME_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
@@ -65,26 +68,56 @@ def is_resume_token(token):
     return isinstance(token, str) and token.startswith(RESUME_PREFIX)
 
 
-def decode_resume(token):
-    """The slices encoded by ``encode_resume``; ValueError with a clear message otherwise."""
+def decode_resume(token, binding=None):
+    """The slices encoded by ``encode_resume``; ValueError with a clear message otherwise.
+
+    Checked like fresh input: the same module and query (``binding``), at most MAX_SLICES parts, each part's
+    start not after its end, parts in time order without overlap.
+    """
     body = token[len(RESUME_PREFIX):]
+    if len(body) > MAX_SLICES * 400:
+        raise ValueError("token is too long to be a next_token of this module")
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        items = json.loads(raw.decode("utf-8"))
+        decoded = json.loads(raw.decode("utf-8"))
+        if not isinstance(decoded, dict) or not isinstance(decoded.get("p"), list):
+            raise ValueError("bad token")
+        if decoded.get("b") != binding:
+            raise _WrongQuery()
+        items = decoded["p"]
+        if len(items) > MAX_SLICES:
+            raise ValueError("too many parts")
         slices = []
+        now = utc_now()
         for item in items:
-            now = utc_now()
             window = Window(parse_time(item["s"], "token", now), parse_time(item["e"], "token", now))
-            skip = int(item.get("k") or 0)
-            if skip < 0 or (item.get("t") is not None and not isinstance(item["t"], str)):
+            skip = item.get("k") or 0
+            if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0 or skip > 1000000:
+                raise ValueError("bad skip")
+            if item.get("t") is not None and not isinstance(item["t"], str):
                 raise ValueError("bad item")
+            if window.end < window.start or (slices and window.start <= slices[-1].window.end):
+                raise ValueError("bad window")
             slices.append(Slice(window, item.get("t"), skip))
-    except (ValueError, TypeError, KeyError, AttributeError, TimeInputError):
+    except _WrongQuery:
+        raise ValueError("token belongs to another module or another query: resume with the same module and the "
+                         "same query options as the run that gave next_token")
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError, TimeInputError):
         raise ValueError("token is not a resume token from this module: pass the next_token value of an earlier "
                          "run unchanged")
     if not slices:
         raise ValueError("token holds nothing to resume")
     return slices
+
+
+class _WrongQuery(Exception):
+    pass
+
+
+def binding_of(module_name, options):
+    """A short digest of what a resume token must be used with: the module and its query options."""
+    text = json.dumps([module_name, options], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 class RecentKeys:
@@ -157,10 +190,13 @@ class FileSink:
 
     def __init__(self, path, mode=None, dry_run=False):
         self.path = path
-        self.dry_run = dry_run  # check mode: count and hash, then drop the file
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, self._temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".part", dir=directory)
-        self._file = os.fdopen(fd, "w", encoding="utf-8")
+        self.dry_run = dry_run  # check mode: count and hash; nothing is written, not even a temporary file
+        self._temp = None
+        self._file = None
+        if not dry_run:
+            directory = os.path.dirname(os.path.abspath(path))
+            fd, self._temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".part", dir=directory)
+            self._file = os.fdopen(fd, "w", encoding="utf-8")
         self._digest = hashlib.sha256()
         self._mode = mode
         self.count = 0
@@ -175,27 +211,49 @@ class FileSink:
 
     def add(self, text, count):
         self._digest.update(text.encode("utf-8"))
-        self._file.write(text)
+        if self._file is not None:
+            self._file.write(text)
         self.count += count
 
     def commit(self):
+        """Put the file in place unless it holds exactly this already; says whether it changed."""
+        digest = self._digest.hexdigest()
+        same = _file_sha256(self.path) == digest
         if self.dry_run:
-            self.abort()
-            return {"dest": self.path, "sha256": self._digest.hexdigest(), "written": False}
+            return {"dest": self.path, "sha256": digest, "written": False, "changed": not same}
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
+        if same:
+            os.unlink(self._temp)
+            if self._mode is not None and (os.stat(self.path).st_mode & 0o7777) != self._mode:
+                os.chmod(self.path, self._mode)
+                return {"dest": self.path, "sha256": digest, "written": False, "changed": True}
+            return {"dest": self.path, "sha256": digest, "written": False, "changed": False}
         if self._mode is not None:
             os.chmod(self._temp, self._mode)
         os.replace(self._temp, self.path)
-        return {"dest": self.path, "sha256": self._digest.hexdigest(), "written": True}
+        return {"dest": self.path, "sha256": digest, "written": True, "changed": True}
 
     def abort(self):
+        if self._file is None:
+            return
         try:
             self._file.close()
         finally:
-            if os.path.exists(self._temp):
+            if self._temp and os.path.exists(self._temp):
                 os.unlink(self._temp)
+
+
+def _file_sha256(path):
+    """SHA-256 of a regular file's content, or None when there is none."""
+    if not os.path.isfile(path) or os.path.islink(path):
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1048576), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class _Buffer:
@@ -262,7 +320,8 @@ class Outcome:
         self.file_info = {}
 
 
-def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_partial=False, spill_dir=None):
+def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_partial=False, spill_dir=None,
+        binding=None):
     """Fetch every slice, merge in order, and return an Outcome; raises ApiError unless partial results are allowed."""
     merger = _Merger(pipeline, sink, max_records)
     stop = threading.Event()
@@ -280,10 +339,10 @@ def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_pa
     outcome.records = sink.records
     outcome.count = sink.count
     if merger.cut is not None:
-        outcome.next_token = encode_resume(merger.cut)
+        outcome.next_token = encode_resume(merger.cut, binding)
     if outcome.missing:
         outcome.partial = True
-        outcome.next_token = encode_resume(outcome.missing_slices + (merger.cut or []))
+        outcome.next_token = encode_resume(outcome.missing_slices + (merger.cut or []), binding)
     return outcome
 
 

@@ -28,6 +28,7 @@ _ISO_RE = re.compile(
 _RELATIVE_RE = re.compile(r"^-\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z]+)$")
 _DURATION_RE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z]+)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_SECONDS = 400 * 86400  # no window of these APIs is longer (TMES keeps 72 hours, Mimecast about 30 days)
 _UNIT_NAMES = "s (seconds), m (minutes), h (hours), d (days) or w (weeks)"
 
 
@@ -51,6 +52,8 @@ def parse_duration(value, option):
     seconds = float(match.group("n")) * _UNITS[unit]
     if seconds <= 0:
         raise TimeInputError("%s: %r must be longer than zero" % (option, value))
+    if seconds > MAX_SECONDS:
+        raise TimeInputError("%s: %r is longer than any window of these APIs; give at most 400d" % (option, value))
     return datetime.timedelta(seconds=seconds)
 
 
@@ -73,7 +76,11 @@ def parse_time(value, option, now):
         if unit not in _UNITS:
             raise TimeInputError("%s: unit %r in %r is not known; use %s"
                                  % (option, match.group("unit"), value, _UNIT_NAMES))
-        return now - datetime.timedelta(seconds=float(match.group("n")) * _UNITS[unit])
+        seconds = float(match.group("n")) * _UNITS[unit]
+        if seconds > MAX_SECONDS:
+            raise TimeInputError("%s: %r reaches further back than any of these APIs keeps mail; give at most "
+                                 "-400d" % (option, value))
+        return now - datetime.timedelta(seconds=seconds)
     match = _ISO_RE.match(text)
     if not match:
         hint = ""
@@ -95,7 +102,10 @@ def parse_time(value, option, now):
         if hours > 23 or minutes > 59:
             raise TimeInputError("%s: the offset %s in %r is out of range" % (option, tz, value))
         offset = datetime.timedelta(hours=hours, minutes=minutes)
-        moment = moment - offset if tz[0] == "+" else moment + offset
+        try:
+            moment = moment - offset if tz[0] == "+" else moment + offset
+        except OverflowError:
+            raise TimeInputError("%s: %r is out of the range of dates" % (option, value))
     return moment.replace(tzinfo=UTC)
 
 

@@ -17,7 +17,7 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import unquote  # type: ignore
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._http import ResponseError, json_body
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, ResponseError, json_body, redact_url
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Page
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_tmes
 
@@ -93,28 +93,59 @@ class TmesClient:
         params += [("start", format_tmes(window.start)), ("end", format_tmes(window.end)), ("limit", str(limit))]
         return params
 
-    def pages(self, base_params, first_token=None, stop=None):
-        """Every page of one query, from ``first_token`` on; a 204 is an empty last page."""
+    def pages(self, base_params, first_token=None, stop=None, limit=500, window=None):
+        """Every page of one query, from ``first_token`` on; a 204 is an empty last page.
+
+        Bounded whatever TMES does: a page with more than ``limit`` records, more than MAX_EMPTY_PAGES empty pages
+        in a row that still carry a new token, or more pages than the window can hold all end the query with a
+        clear error.
+        """
         token = first_token
         seen = set()
         if token:
             seen.add(token)
+        most = max_pages(window, limit)
+        count = 0
+        empty = 0
         while True:
             params = list(base_params) + ([("token", token)] if token else [])
             page = self.http.request("read TMES mail tracking logs", "GET", self.url, auth=self.auth, params=params,
-                                     decode=lambda response, s=seen: _decode_page(response, s),
+                                     decode=lambda response, s=seen: _decode_page(response, s, limit),
                                      parse_error=parse_error, hint_for=hint_for)
             page.token_used = token
+            count += 1
+            empty = empty + 1 if not page.records and page.next_token else 0
             yield page
             if page.next_token is None:
                 return
+            if empty >= MAX_EMPTY_PAGES:
+                raise ApiError("read TMES mail tracking logs", "TMES sent %d empty pages in a row, each with a new "
+                               "nextToken, so paging would not end" % empty, "GET", redact_url(self.url),
+                               hint="This is a fault on the TMES side; try again later.")
+            if count >= most:
+                raise ApiError("read TMES mail tracking logs", "TMES sent %d pages for one part of the window, more "
+                               "than it can hold" % count, "GET", redact_url(self.url),
+                               hint="This is a fault on the TMES side; try again later, or use smaller windows.")
+            # remembered to catch a token that comes back; a bounded set, as the page count is bounded
             seen.add(page.next_token)
             token = page.next_token
             if stop is not None and stop.is_set():
                 return
 
 
-def _decode_page(response, seen_tokens):
+MAX_EMPTY_PAGES = 20
+MOST_RECORDS_A_SECOND = 1000  # far above any tenant's mail flow, sustained over a whole window
+
+
+def max_pages(window, limit=500):
+    """How many pages one query may take before it is not believable: 1,000 records a second, at least 1,000 pages."""
+    if window is None:
+        return 1000000
+    seconds = (window.end - window.start).total_seconds() + 1
+    return max(1000, int(seconds * MOST_RECORDS_A_SECOND // limit) + 1)
+
+
+def _decode_page(response, seen_tokens, limit=500):
     if response.status_code == 204 or not response.content.strip():
         # TMES documents 204 for "no more"; integrators' mocks also show a 200 with an empty body
         return Page([], None, None)
@@ -126,6 +157,9 @@ def _decode_page(response, seen_tokens):
         raise ResponseError("the response is JSON but not a mail tracking log page (no 'logs' list)")
     if not all(isinstance(log, dict) for log in body["logs"]):
         raise ResponseError("the response's 'logs' list holds something other than log objects")
+    if len(body["logs"]) > limit:
+        raise ResponseError("the page holds %d records although at most %d were asked for" % (len(body["logs"]), limit),
+                            final=True, hint="This is a fault on the TMES side (or on the network path).")
     token = body.get("nextToken")
     if token is not None and not isinstance(token, str):
         raise ResponseError("the response's nextToken is not a string")

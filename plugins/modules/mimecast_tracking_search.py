@@ -17,7 +17,7 @@ description:
   - Works with API 1.0 (HMAC-signed requests, O(auth_type=hmac)) and API 2.0 (OAuth2 client credentials,
     O(auth_type=oauth2)), with the same search options.
   - The search does not page and the most results one search returns is not documented. A search whose answer
-    holds O(result_cap) results or more is taken as cut short: its part of the window is split into halves, down to
+    holds O(result_cap) results or more is taken as cut short, so its part of the window is split into halves, down to
     one second, and each half is searched again, so no mail is lost silently. O(slice) cuts the window into
     consecutive parts from the start, searched one after another (or O(concurrency) at a time), merged in time order
     with duplicates removed by C(id).
@@ -230,8 +230,14 @@ sha256:
   returned: when O(dest) is set
   type: str
 written:
-  description: Whether O(dest) was written (false in check mode).
+  description: Whether O(dest) was written (false in check mode, and when the file already held exactly these
+    records).
   returned: when O(dest) is set
+  type: bool
+changed:
+  description: True when O(dest) was (in check mode, would be) written or its mode set; always false without
+    O(dest).
+  returned: always
   type: bool
 status:
   description: HTTP status of the failed request.
@@ -302,6 +308,9 @@ def argument_spec():
 
 
 class MimecastModule(TrackingModule):
+    module_name = "mimecast_tracking_search"
+    binding_options = ("search_path", "message_id", "sender", "recipient", "subject", "sender_ip", "route",
+                       "result_cap", "query")
     resolution = datetime.timedelta(seconds=1)
 
     def auth_type(self):

@@ -16,9 +16,10 @@ description:
     page, and returns the records that match.
   - TMES filters only by traffic type, direction, domain and time. The module matches sender, recipient, subject,
     sender IP, message id, attachment SHA-256 and URL itself, as the pages arrive.
-  - TMES keeps logs searchable for 72 hours. A window reaching further back is refused before any request is sent;
-    a start within 10 minutes of that limit is moved forward by those minutes, with a warning, because TMES checks
-    the limit again on every page.
+  - TMES keeps logs searchable for 72 hours. A window reaching further back is refused before any request is sent.
+    TMES checks the limit again on every page, so a start in the oldest 10 minutes (V(-72h) or V(-3d), "the whole
+    retention") quietly starts 10 minutes later; RV(window) shows the window searched. A resume token whose run
+    started more than 72 hours ago is refused the same way.
   - Times are UTC inside. Input with an offset is converted; input without one is read as UTC.
 author:
   - emailsec.tracking contributors (@emailsec)
@@ -217,8 +218,14 @@ sha256:
   returned: when O(dest) is set
   type: str
 written:
-  description: Whether O(dest) was written (false in check mode).
+  description: Whether O(dest) was written (false in check mode, and when the file already held exactly these
+    records).
   returned: when O(dest) is set
+  type: bool
+changed:
+  description: True when O(dest) was (in check mode, would be) written or its mode set; always false without
+    O(dest).
+  returned: always
   type: bool
 status:
   description: HTTP status of the failed request.
@@ -276,6 +283,9 @@ def argument_spec():
 
 
 class TmesModule(TrackingModule):
+    module_name = "tmes_mail_tracking_info"
+    binding_options = ("traffic_type", "direction", "domain", "page_size", "sender", "recipient", "subject",
+                       "sender_ip", "message_id", "attachment_sha256", "url", "query")
     resolution = ONE_MS
 
     def base_url(self):
@@ -298,11 +308,9 @@ class TmesModule(TrackingModule):
                              "searchable for 72 hours; use a start after %s" % (
                                  format_iso(window.start), format_iso(now), format_iso(oldest)))
         if window.start < oldest + LOOKBACK_MARGIN:
-            moved = oldest + LOOKBACK_MARGIN
-            self.module.warn("start %s is within %d minutes of the 72-hour limit, which TMES checks again on every "
-                             "page; it was moved to %s" % (format_iso(window.start), LOOKBACK_MARGIN.seconds // 60,
-                                                           format_iso(moved)))
-            window.start = moved
+            # TMES checks the 72 hours again on every page: "the whole retention" (-72h, -3d) quietly starts
+            # 10 minutes later, as RV(window) shows, so that the last page is not refused
+            window.start = oldest + LOOKBACK_MARGIN
             if window.end < window.start:
                 window.end = window.start
         return window
@@ -322,6 +330,10 @@ class TmesModule(TrackingModule):
         resumed = self.resume_slices()
         if resumed is not None:
             slices, window = resumed
+            if window.start < now - LOOKBACK:
+                raise InputError("token: the run it resumes started at %s, more than 72 hours ago, and TMES no longer "
+                                 "returns those logs; start a new search (without token) from at most 72 hours ago"
+                                 % format_iso(window.start))
         else:
             window = self.window(now)
             slices = self.slices_for(window)
@@ -333,7 +345,7 @@ class TmesModule(TrackingModule):
 
         def fetch(spec, stop):
             params = client.params(p["traffic_type"], spec.window, p["direction"], p["domain"], p["page_size"])
-            return client.pages(params, spec.token, stop)
+            return client.pages(params, spec.token, stop, limit=p["page_size"], window=spec.window)
 
         outcome = self.collect(slices, fetch, pipeline)
         return self.results(outcome, "logs", window, pages=outcome.pages)

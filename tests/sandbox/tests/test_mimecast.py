@@ -319,8 +319,8 @@ def test_a_bad_route_is_refused(api, route):
 
 def test_expected_control_endpoint_is_the_uncapped_truth(api, sandbox):
     start, end = body_date(now() - datetime.timedelta(days=20)), body_date(now())
-    truth = api.http.get(api.url + "/_sandbox/mimecast/expected", params={"start": start, "end": end,
-                                                                         "to": "acme.example"}, timeout=10).json()
+    query = {"start": start, "end": end, "to": "acme.example"}
+    truth = api.http.get(api.url + "/_sandbox/mimecast/expected", params=query, timeout=10).json()
     capped = emails(api.mc_search({"start": start, "end": end, "advancedTrackAndTraceOptions": {"to": "acme.example"}}))
     assert truth["count"] > len(capped) == sandbox.state.mimecast.result_cap
     assert [e["id"] for e in capped] == truth["ids"][:len(capped)]

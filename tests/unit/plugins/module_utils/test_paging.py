@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import datetime
 import hashlib
 import json
@@ -19,9 +20,9 @@ from hypothesis import strategies as st
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError
 from ansible_collections.emailsec.tracking.plugins.module_utils._matching import TMES_FIELDS, Matcher, Query
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import (
-    FileSink, MemorySink, Page, Pipeline, RecentKeys, Slice, decode_resume, encode_resume, is_resume_token, run,
+    MAX_SLICES, FileSink, MemorySink, Page, Pipeline, RecentKeys, Slice, decode_resume, encode_resume, is_resume_token, run,
 )
-from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import Window
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import Window, format_iso
 
 UTC = datetime.timezone.utc
 T0 = datetime.datetime(2026, 11, 22, tzinfo=UTC)
@@ -156,8 +157,19 @@ def test_file_sink_writes_json_lines_with_its_digest(tmp_path):
     outcome = collect(FakeVendor(records), [Slice(whole())], sink=FileSink(str(dest)))
     data = dest.read_bytes()
     assert [json.loads(line) for line in data.decode().splitlines()] == records
-    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(data).hexdigest(), "written": True}
+    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(data).hexdigest(), "written": True,
+                                 "changed": True}
     assert outcome.records is None and outcome.count == 25
+    assert oct(os.stat(str(dest)).st_mode & 0o777) == oct(0o600)
+    # the same records again: the file is left as it is, and nothing changed
+    before = os.stat(str(dest)).st_mtime_ns
+    again = collect(FakeVendor(records), [Slice(whole())], sink=FileSink(str(dest)))
+    assert again.file_info["changed"] is False and again.file_info["written"] is False
+    assert os.stat(str(dest)).st_mtime_ns == before and os.listdir(str(tmp_path)) == ["out.jsonl"]
+    # only the mode differs: changed, content untouched
+    moved = collect(FakeVendor(records), [Slice(whole())], sink=FileSink(str(dest), mode=0o640))
+    assert moved.file_info["changed"] is True and oct(os.stat(str(dest)).st_mode & 0o777) == oct(0o640)
+    assert dest.read_bytes() == data
 
 
 def test_file_sink_writes_before_the_run_ends(tmp_path):
@@ -177,14 +189,50 @@ def test_file_sink_writes_before_the_run_ends(tmp_path):
 
 
 def test_resume_token_round_trip_and_garbage():
-    slices = [Slice(whole(), "tok+/=", 3), Slice(Window(T0, T0))]
-    token = encode_resume(slices)
-    back = decode_resume(token)
+    later = whole().end + datetime.timedelta(milliseconds=1)
+    slices = [Slice(whole(), "tok+/=", 3), Slice(Window(later, later))]
+    token = encode_resume(slices, "q1")
+    back = decode_resume(token, "q1")
     assert [(s.window, s.token, s.skip) for s in back] == [(s.window, s.token, s.skip) for s in slices]
     for bad in ("esr1.", "esr1.!!!!", "esr1." + "e30", "esr1.W10"):
         with pytest.raises(ValueError) as info:
             decode_resume(bad)
         assert "next_token" in str(info.value) or "nothing to resume" in str(info.value)
+
+
+def crafted(items, binding="q1"):
+    raw = json.dumps({"b": binding, "p": items}).encode()
+    return "esr1." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("items, message", [
+    ([{"s": "2026-11-22T02:00:00Z", "e": "2026-11-22T01:00:00Z", "t": None, "k": 0}], "not a resume token"),
+    ([{"s": "2026-11-22T01:00:00Z", "e": "2026-11-22T02:00:00Z", "t": None, "k": 0},
+      {"s": "2026-11-22T01:30:00Z", "e": "2026-11-22T03:00:00Z", "t": None, "k": 0}], "not a resume token"),
+    ([{"s": "2026-11-22T01:00:00Z", "e": "2026-11-22T02:00:00Z", "t": None, "k": float("inf")}], "not a resume"),
+    ([{"s": "2026-11-22T01:00:00Z", "e": "2026-11-22T02:00:00Z", "t": None, "k": -1}], "not a resume token"),
+    ([{"s": "-99999999999w", "e": "2026-11-22T02:00:00Z", "t": None, "k": 0}], "not a resume token"),
+    ([{"s": "2026-11-22T01:00:00Z", "e": "2026-11-22T02:00:00Z", "t": 5, "k": 0}], "not a resume token"),
+])
+def test_crafted_resume_tokens_are_checked_like_fresh_input(items, message):
+    with pytest.raises(ValueError) as info:
+        decode_resume(crafted(items), "q1")
+    assert message in str(info.value)
+
+
+def test_a_resume_token_works_only_for_its_module_and_query():
+    token = encode_resume([Slice(whole())], "q1")
+    with pytest.raises(ValueError) as info:
+        decode_resume(token, "q2")
+    assert "another module or another query" in str(info.value)
+
+
+def test_a_resume_token_with_too_many_parts_is_refused():
+    items = [{"s": format_iso(T0 + datetime.timedelta(seconds=2 * k)),
+              "e": format_iso(T0 + datetime.timedelta(seconds=2 * k + 1)), "t": None, "k": 0}
+             for k in range(MAX_SLICES + 1)]
+    with pytest.raises(ValueError):
+        decode_resume(crafted(items), "q1")
 
 
 def test_recent_keys_forget_the_oldest():
@@ -245,5 +293,20 @@ def test_file_sink_in_check_mode_counts_and_hashes_but_writes_nothing(tmp_path):
     dest = tmp_path / "out.jsonl"
     outcome = collect(FakeVendor(records), [Slice(whole())], sink=FileSink(str(dest), dry_run=True))
     expected = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records).encode()
-    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(expected).hexdigest(), "written": False}
+    assert outcome.file_info == {"dest": str(dest), "sha256": hashlib.sha256(expected).hexdigest(), "written": False,
+                                 "changed": True}
     assert outcome.count == 25 and os.listdir(str(tmp_path)) == []
+
+
+def test_file_sink_in_check_mode_writes_no_temporary_file_while_it_runs(tmp_path):
+    dest = tmp_path / "out.jsonl"
+    sink = FileSink(str(dest), dry_run=True)
+    seen = []
+
+    def fetch(spec, stop):
+        yield Page(make_records(5))
+        seen.append(sorted(os.listdir(str(tmp_path))))
+        yield Page([{"mailID": "late", "t": 1}])
+
+    run([Slice(whole())], fetch, Pipeline(key), sink)
+    assert seen == [[]] and os.listdir(str(tmp_path)) == []
