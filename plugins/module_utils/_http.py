@@ -36,9 +36,13 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import DecodeError as Urllib3DecodeError
+    from urllib3.exceptions import HTTPError as Urllib3Error
+    from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 except ImportError:
     requests = None
     HTTPAdapter = object
+    Urllib3DecodeError = Urllib3Error = Urllib3ReadTimeout = Exception
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
@@ -366,7 +370,7 @@ class HttpClient:
         chunks = []
         size = 0
         try:
-            for chunk in response.iter_content(65536):
+            for chunk in _body_chunks(response):
                 size += len(chunk)
                 if size > self.max_body:
                     raise _TooLarge("once decompressed")
@@ -429,6 +433,28 @@ class _TooLarge(Exception):
 
 _NOT_TLS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure", "unknown protocol",
             "packet length too long", "http request")
+
+
+def _body_chunks(response):
+    """The decoded body in pieces as they arrive (read1: whatever the socket has), so a deadline can be checked
+    between them however slowly the bytes come; urllib3 1.x has no read1 and reads in 64 KiB pieces."""
+    raw = response.raw
+    if not hasattr(raw, "read1"):
+        for chunk in response.iter_content(65536):
+            yield chunk
+        return
+    while True:
+        try:
+            chunk = raw.read1(65536, decode_content=True)
+        except Urllib3ReadTimeout:
+            raise requests.exceptions.ReadTimeout("read timed out")
+        except Urllib3DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc)
+        except (Urllib3Error, OSError) as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc)
+        if not chunk:
+            return
+        yield chunk
 
 
 def _tls_error(what, method, url, shown_url, exc, attempts):
