@@ -28,6 +28,7 @@ import uuid
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, ResponseError, json_body
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import parse_error as mimecast_parse_error
 
+_PRINTABLE_ASCII = re.compile(r"^[!-~](?:[ -~]*[!-~])?$")
 _B64TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 TOKEN_RENEW_MARGIN = 60  # seconds before expiry at which an API 2.0 token is renewed
 
@@ -92,6 +93,12 @@ class MimecastHmacAuth:
         if missing:
             raise CredentialError("Mimecast API 1.0 needs access_key, secret_key, app_id and app_key; missing: %s"
                                   % ", ".join(missing))
+        for name, value in (("access_key", access_key), ("app_id", app_id)):
+            if not _PRINTABLE_ASCII.match(value):
+                # checked here, before any request: a header cannot carry it, and the message must not repeat it
+                raise CredentialError("%s holds characters an HTTP header cannot carry (a line break, a blank at an "
+                                      "end, or a character outside ASCII): copy it exactly as the Mimecast console "
+                                      "shows it" % name)
         self.access_key = access_key
         self._secret = decode_secret_key(secret_key)
         self.app_id = app_id

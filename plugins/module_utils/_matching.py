@@ -125,7 +125,8 @@ class Matcher:
 
     def matches(self, record):
         for name, rule in self.rules:
-            values = self.fields[name](record)
+            # a vendor value of another type than text (a number, a list, null) never matches, and never crashes
+            values = [v for v in self.fields[name](record) if isinstance(v, str)]
             if name in ("sender", "recipient"):
                 ok = any(_address_matches(rule, v) for v in values)
             elif name == "sender_ip":
@@ -188,17 +189,28 @@ def _one(key):
     return lambda r: [r.get(key)]
 
 
+def _listed(value):
+    """A vendor value that should be a list: the list; one value alone as a list of one (never its characters)."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
 def _many(key):
-    return lambda r: list(r.get(key) or [])
+    return lambda r: _listed(r.get(key))
+
+
+def _dicts(value):
+    return [v for v in _listed(value) if isinstance(v, dict)]
 
 
 TMES_FIELDS = {
     "sender": lambda r: [r.get("sender"), r.get("headerFrom")],
-    "recipient": lambda r: [r.get("recipient")] + list(r.get("headerTo") or []),
+    "recipient": lambda r: [r.get("recipient")] + _listed(r.get("headerTo")),
     "subject": _one("subject"),
     "sender_ip": _one("senderIP"),
     "message_id": _one("messageID"),
-    "attachment_sha256": lambda r: [a.get("sha256") for a in (r.get("attachments") or []) if isinstance(a, dict)],
+    "attachment_sha256": lambda r: [a.get("sha256") for a in _dicts(r.get("attachments"))],
     "url": _many("embeddedUrls"),
 }
 
@@ -210,7 +222,7 @@ def _party(record, key):
 
 MIMECAST_FIELDS = {
     "sender": lambda r: [_party(r, "fromEnv"), _party(r, "fromHdr")],
-    "recipient": lambda r: [t.get("emailAddress") for t in (r.get("to") or []) if isinstance(t, dict)],
+    "recipient": lambda r: [t.get("emailAddress") for t in _dicts(r.get("to"))],
     "subject": _one("subject"),
     "sender_ip": _one("senderIP"),
     "route": _one("route"),

@@ -192,3 +192,12 @@ def test_incomplete_oauth_set():
     with pytest.raises(CredentialError) as info:
         MimecastOAuth2(None, "u", "id", None)
     assert str(info.value) == "Mimecast API 2.0 needs client_id and client_secret; missing: client_secret"
+
+
+@pytest.mark.parametrize("access_key, app_id", [("AKEY-1\r\nX: y", "APPID-1"), ("AKEY-1", "APPID-1\u20ac"),
+                                                (" AKEY-1", "APPID-1")])
+def test_header_values_that_http_cannot_carry_are_refused_before_any_request(access_key, app_id):
+    with pytest.raises(CredentialError) as info:
+        MimecastHmacAuth(access_key, base64.b64encode(b"secret").decode(), app_id, "appkey")
+    assert "characters an HTTP header cannot carry" in str(info.value)
+    assert access_key not in str(info.value) and app_id not in str(info.value)

@@ -127,3 +127,26 @@ def test_invalid_query_is_refused_before_use():
     with pytest.raises(MatchInputError) as info:
         Query("[?action=='Delivered'")
     assert str(info.value).startswith("query: \"[?action=='Delivered'\" is not a valid JMESPath expression: ")
+
+
+@pytest.mark.parametrize("fields, record, criteria", [
+    (TMES_FIELDS, {"mailID": "a", "subject": 123}, {"subject": "x"}),
+    (TMES_FIELDS, {"mailID": "a", "sender": 123}, {"sender": "a@b.example"}),
+    (TMES_FIELDS, {"mailID": "a", "headerTo": 5}, {"recipient": "a@b.example"}),
+    (TMES_FIELDS, {"mailID": "a", "messageID": 7}, {"message_id": "<x@y>"}),
+    (TMES_FIELDS, {"mailID": "a", "attachments": 5}, {"attachment_sha256": "a" * 64}),
+    (TMES_FIELDS, {"mailID": "a", "attachments": [{"sha256": 5}]}, {"attachment_sha256": "a" * 64}),
+    (TMES_FIELDS, {"mailID": "a", "embeddedUrls": 5}, {"url": "evil"}),
+    (TMES_FIELDS, {"mailID": "a", "embeddedUrls": [5, None]}, {"url": "evil"}),
+    (TMES_FIELDS, {"mailID": "a", "senderIP": 5}, {"sender_ip": "203.0.113.0/24"}),
+    (MIMECAST_FIELDS, {"id": "a", "to": 5}, {"recipient": "a@b.example"}),
+    (MIMECAST_FIELDS, {"id": "a", "fromEnv": {"emailAddress": 5}}, {"sender": "a@b.example"}),
+    (MIMECAST_FIELDS, {"id": "a", "subject": ["x"]}, {"subject": "x"}),
+])
+def test_values_of_the_wrong_type_never_match_and_never_crash(fields, record, criteria):
+    assert Matcher(fields, **criteria).matches(record) is False
+
+
+def test_a_single_url_string_is_one_url_not_its_characters():
+    record = {"mailID": "a", "embeddedUrls": "https://evil.example/x"}
+    assert Matcher(TMES_FIELDS, url="evil.example").matches(record) is True
