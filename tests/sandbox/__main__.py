@@ -1,17 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the emailsec.tracking collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Command line: ``python -m tests.sandbox --port PORT [options]``.
+"""Command line: python -m tests.sandbox --port PORT [options]
 
 The first line printed is one JSON object with the URL, the credentials and the
 planted campaign; the server then runs until interrupted (SIGINT or SIGTERM).
+With --env it prints, instead, the export lines that put a sandbox's URL and
+credentials into the environment (TMES_* and MIMECAST_*), and starts nothing.
+Run it from the collection's root: a checkout, or an installed collection
+(~/.ansible/collections/ansible_collections/emailsec/tracking).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import shlex
 import signal
 import ssl
 import subprocess
@@ -19,7 +25,7 @@ import sys
 import threading
 
 from .faults import FaultError, parse_spec
-from .server import SandboxServer, SandboxState
+from .server import SandboxServer, SandboxState, credentials
 
 
 def make_self_signed(directory: str) -> tuple:
@@ -35,13 +41,18 @@ def make_self_signed(directory: str) -> tuple:
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m tests.sandbox", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.sandbox", description=__doc__.split("\n\n", 1)[1],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free port)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data and credentials")
     parser.add_argument("--tmes-records", type=int, default=5000, help="TMES records over the last 71 hours")
     parser.add_argument("--mimecast-records", type=int, default=3000, help="Mimecast records over the last 29 days")
-    parser.add_argument("--campaign-size", type=int, default=24, help="planted campaign messages at TMES "
-                                                                      "(Mimecast gets half)")
+    parser.add_argument("--campaign-size", type=int, default=24,
+                        help="planted campaign messages at TMES; Mimecast gets half, fewer when its records of the "
+                             "last 20 hours are fewer (the first JSON line says how many each vendor has)")
+    parser.add_argument("--env", action="store_true",
+                        help="print export lines for the sandbox at --port (TMES_*, MIMECAST_* with API 2.0) and "
+                             "exit; use: eval \"$(python -m tests.sandbox --env --port 8080)\"")
     parser.add_argument("--latency-ms", type=int, default=0, help="fixed latency added to every vendor request")
     parser.add_argument("--token-lifetime", type=int, default=1799, help="API 2.0 token lifetime in seconds")
     parser.add_argument("--mimecast-cap", type=int, default=500,
@@ -68,8 +79,25 @@ def parse_args(argv):
     return args
 
 
+def exports(args) -> str:
+    """The shell lines that point the modules at a sandbox on --port: the credentials depend on --seed only."""
+    scheme = "https" if (args.tls_cert or args.tls_self_signed) else "http"
+    url = "%s://127.0.0.1:%d" % (scheme, args.port)
+    creds = credentials(args.seed)
+    env = {"TMES_API_URL": url, "TMES_USERNAME": creds["tmes"]["username"], "TMES_API_KEY": creds["tmes"]["api_key"],
+           "MIMECAST_BASE_URL": url, "MIMECAST_CLIENT_ID": creds["mimecast"]["client_id"],
+           "MIMECAST_CLIENT_SECRET": creds["mimecast"]["client_secret"]}
+    return "\n".join("export %s=%s" % (k, shlex.quote(v)) for k, v in env.items())
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.env:
+        if not args.port:
+            print("sandbox: --env needs the --port of the running sandbox", file=sys.stderr)
+            return 2
+        print(exports(args))
+        return 0
     context = None
     cert = args.tls_cert
     key = args.tls_key
@@ -87,7 +115,17 @@ def main(argv=None):
         except (FaultError, TypeError) as exc:
             print("sandbox: bad --fault %r: %s" % (spec, exc), file=sys.stderr)
             return 2
-    server = SandboxServer(state, port=args.port, tls_context=context, verbose=args.verbose)
+    try:
+        server = SandboxServer(state, port=args.port, tls_context=context, verbose=args.verbose)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print("sandbox: port %d is in use on 127.0.0.1: stop what uses it, or pick another with --port (--port 0 "
+                  "takes a free one and prints it)" % args.port, file=sys.stderr)
+            return 2
+        raise
+    except ValueError as exc:
+        print("sandbox: %s" % exc, file=sys.stderr)
+        return 2
     info = state.describe(server.url)
     if cert:
         info["ca_path"] = os.path.abspath(cert)

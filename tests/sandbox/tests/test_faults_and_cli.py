@@ -18,6 +18,7 @@ import urllib.parse
 import pytest
 import requests
 
+from tests.sandbox.server import credentials
 from tests.sandbox.faults import FaultError, parse_spec
 from tests.sandbox.tests.conftest import Clients, body_date, tmes_time
 
@@ -244,3 +245,25 @@ def test_expected_count_endpoint_agrees_with_paging(api):
     assert expected == {"count": len(logs)} and len(logs) > 500
     bad = api.http.get(api.url + "/_sandbox/tmes/expected", params={"type": "x"}, timeout=10)
     assert bad.status_code == 400
+
+
+def test_env_prints_the_exports_of_a_sandbox_on_that_port():
+    out = subprocess.run([sys.executable, "-m", "tests.sandbox", "--env", "--port", "8099", "--seed", "11"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    creds = credentials(11)
+    assert "export TMES_API_URL=http://127.0.0.1:8099" in out.splitlines()
+    assert "export TMES_API_KEY=%s" % creds["tmes"]["api_key"] in out.splitlines()
+    assert "export MIMECAST_CLIENT_SECRET=%s" % creds["mimecast"]["client_secret"] in out.splitlines()
+
+
+def test_a_busy_port_gets_a_clear_message_not_a_traceback():
+    process, info = _start_cli("--seed", "11", "--tmes-records", "10", "--mimecast-records", "10")
+    try:
+        port = info["url"].rsplit(":", 1)[1]
+        busy = subprocess.run([sys.executable, "-m", "tests.sandbox", "--port", port, "--tmes-records", "10",
+                               "--mimecast-records", "10"], capture_output=True, text=True, timeout=60)
+        assert busy.returncode == 2 and "Traceback" not in busy.stderr
+        assert "port %s is in use" % port in busy.stderr and "--port 0" in busy.stderr
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
