@@ -35,6 +35,7 @@ options:
         secret).
       - By default, whichever set of credentials is given. Giving both sets needs this option to choose; the other
         set is then ignored.
+      - If not set, the environment variable E(MIMECAST_AUTH_TYPE) is used.
       - Mimecast stopped issuing API 1.0 keys in 2025 and will retire them; new applications are API 2.0 only.
     type: str
     choices: [hmac, oauth2]

@@ -15,8 +15,8 @@ options:
   api_url:
     description:
       - Base URL of the TMES API, scheme and host only.
-      - If neither this nor O(region) is set, the environment variable E(TMES_API_URL) is used, and without it the
-        Americas URL V(https://api.tmes.trendmicro.com).
+      - If neither this nor O(region) is set, the environment variable E(TMES_API_URL) is used, then
+        E(TMES_REGION) (a region name), and without them the Americas URL V(https://api.tmes.trendmicro.com).
       - Mutually exclusive with O(region).
     type: str
   region:

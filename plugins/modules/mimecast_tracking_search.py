@@ -319,6 +319,11 @@ class MimecastModule(TrackingModule):
         oauth_given = any(p[k] for k in OAUTH2_KEYS)
         if p["auth_type"]:
             return p["auth_type"]
+        chosen = os.environ.get("MIMECAST_AUTH_TYPE", "").strip()  # an AWX injector gives "" for an empty field
+        if chosen:
+            if chosen not in ("hmac", "oauth2"):
+                raise InputError("MIMECAST_AUTH_TYPE %r is not an auth type; use hmac or oauth2" % chosen)
+            return chosen
         if hmac_given and oauth_given:
             raise InputError("credentials for both API 1.0 (%s) and API 2.0 (%s) are given: set auth_type to hmac or "
                              "oauth2 to choose, or remove one set (check the MIMECAST_* environment variables too)"

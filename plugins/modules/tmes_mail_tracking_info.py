@@ -289,7 +289,7 @@ class TmesModule(TrackingModule):
     resolution = ONE_MS
 
     def base_url(self):
-        """api_url, else region, else TMES_API_URL, else the Americas URL."""
+        """region, else api_url, else TMES_API_URL, else TMES_REGION, else the Americas URL (empty values unset)."""
         p = self.params
         if p["region"]:
             return REGIONS[p["region"]]
@@ -297,6 +297,12 @@ class TmesModule(TrackingModule):
             return check_base_url(p["api_url"], "api_url")
         if os.environ.get("TMES_API_URL"):
             return check_base_url(os.environ["TMES_API_URL"], "api_url (from TMES_API_URL)")
+        region = os.environ.get("TMES_REGION", "").strip()
+        if region:
+            if region not in REGIONS:
+                raise InputError("TMES_REGION %r is not a TMES region; use one of: %s"
+                                 % (region, ", ".join(sorted(REGIONS))))
+            return REGIONS[region]
         return DEFAULT_URL
 
     def window(self, now):

@@ -72,13 +72,14 @@ def collections(tmp_path_factory):
     return str(path)
 
 
-def run_job(tmp_path, sandbox, collections, extravars, ident):
+def run_job(tmp_path, sandbox, collections, extravars, ident, more_env=None):
     """Run playbooks/trace_message.yml the way an AWX job does: project, inventory, env, extra vars."""
     info = sandbox.describe()
     env = inject(credential_type("tmes"), {"api_url": info["url"], **info["tmes"]})
     env.update(inject(credential_type("mimecast_api2"), {"base_url": info["url"],
                                                          "client_id": info["mimecast"]["client_id"],
                                                          "client_secret": info["mimecast"]["client_secret"]}))
+    env.update(more_env or {})
     data = tmp_path / "runner"
     (data / "project").mkdir(parents=True, exist_ok=True)
     shutil.copy(os.path.join(ROOT, "playbooks", "trace_message.yml"), str(data / "project"))
@@ -159,3 +160,51 @@ def test_ee_requirements_are_unpinned_and_without_ansible():
     assert lines == ["requests", "jmespath"]
     meta = yaml.safe_load(open(os.path.join(ROOT, "meta", "execution-environment.yml"), encoding="utf-8"))
     assert meta["dependencies"]["python"] == "meta/ee-requirements.txt"
+
+
+def test_the_ee_is_pinned():
+    definition = yaml.safe_load(open(os.path.join(ROOT, "docs", "awx", "execution-environment.yml"), encoding="utf-8"))
+    image = definition["images"]["base_image"]["name"]
+    assert ":" in image and not image.endswith(":latest")
+    with open(os.path.join(ROOT, "docs", "awx", definition["dependencies"]["python"]), encoding="utf-8") as handle:
+        pins = [line.strip() for line in handle if line.strip() and not line.startswith("#")]
+    assert pins and all(re.match(r"^[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*$", pin) for pin in pins)
+    assert {pin.split("==")[0] for pin in pins} == {"requests", "jmespath"}
+    galaxy = yaml.safe_load(open(os.path.join(ROOT, "docs", "awx", "requirements.yml"), encoding="utf-8"))
+    version = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml"), encoding="utf-8"))["version"]
+    assert galaxy["collections"] == [{"name": "emailsec.tracking", "version": "==" + version}]
+
+
+def test_no_record_reaches_the_job_events_but_the_summary_and_reports_have_them(tmp_path, sandbox, collections):
+    campaign = sandbox.describe()["campaign"]
+    report_dir = tmp_path / "report"
+    extravars = {"message_trace_sender_domain": campaign["sender_domain"], "message_trace_report_dir": str(report_dir)}
+    result, artifact, data, dummy = run_job(tmp_path, sandbox, collections, extravars, "job3")
+    assert result.status == "successful", result.stdout.read()
+    recipients = artifact["message_trace"]["recipients"]
+    assert len(recipients) > 5
+    report = (report_dir / "report.json").read_text()
+    assert all(r in report for r in recipients) and campaign["subject"] in report
+    events = sorted((data / "artifacts" / "job3" / "job_events").iterdir())
+    # recipients may be named only by the summary: the one the playbook prints on purpose, and the set_stats data
+    # the last event carries for the next workflow node; no event carries a record (a subject)
+    for path in events:
+        event = json.loads(path.read_text(encoding="utf-8"))
+        text = json.dumps(event)
+        assert campaign["subject"] not in text, "subject in %s (%s)" % (path.name, event["event_data"].get("task"))
+        if event["event"] == "playbook_on_stats" or event["event_data"].get("task") == "Show the summary":
+            continue
+        assert not any(r in text for r in recipients), "recipient in %s (%s)" % (path.name,
+                                                                                event["event_data"].get("task"))
+
+
+def test_both_mimecast_credential_types_on_one_job_use_api2_and_say_so(tmp_path, sandbox, collections):
+    info = sandbox.describe()
+    campaign = info["campaign"]
+    api1 = inject(credential_type("mimecast_api1"), {"base_url": info["url"], **{
+        k: info["mimecast"][k] for k in ("access_key", "secret_key", "app_id", "app_key")}})
+    extravars = {"message_trace_sender_domain": campaign["sender_domain"]}
+    result, artifact, dummy, dummy2 = run_job(tmp_path, sandbox, collections, extravars, "job4", more_env=api1)
+    assert result.status == "successful", result.stdout.read()
+    assert artifact["message_trace"]["by_vendor"]["mimecast"]["total"] == campaign["mimecast_count"]
+    assert any("API 2.0 was used" in note for note in artifact["message_trace"]["notes"])
