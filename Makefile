@@ -10,6 +10,7 @@ help:
 	@echo "make bench    benchmarks against the sandbox; prints a table, writes bench/results/"
 	@echo "make sandbox  run the sandbox in the foreground (prints its URL and credentials)"
 	@echo "make venvs    create the tool environments under .venv/"
+	@echo "make clean    remove .venv/, caches, reports and the ansible-test work tree"
 
 venvs:
 	bash tests/utils/setup-venvs.sh
@@ -23,8 +24,10 @@ demo:
 bench:
 	bash tests/utils/bench.sh $(ARGS)
 
-sandbox: venvs
+sandbox:
+	bash tests/utils/setup-venvs.sh latest
 	.venv/core-latest/bin/python -m tests.sandbox $(ARGS)
 
 clean:
-	rm -rf .venv .cache tests/output bench/results
+	rm -rf .venv .cache tests/output bench/results reports
+	rm -rf "$${TMPDIR:-/tmp}"/emailsec-tracking-$$(printf '%s' "$$PWD" | sha256sum | cut -c1-10)

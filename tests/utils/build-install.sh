@@ -21,3 +21,6 @@ for module in $(find "$installed/plugins/modules" -maxdepth 1 -name '*.py' -prin
         || die "ansible-doc cannot load emailsec.tracking.$module from the built collection"
 done
 log "built and installed $(basename "$tarball")"
+
+# every documented step (README, getting-started guide), run as written against this tarball
+"$VENV_NEW/bin/python" "$REPO_ROOT/tests/utils/walkthrough.py" "$tarball" "$VENV_NEW/bin"

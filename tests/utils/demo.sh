@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-bash "$REPO_ROOT/tests/utils/setup-venvs.sh" >&2
+bash "$REPO_ROOT/tests/utils/setup-venvs.sh" latest >&2
 python=$VENV_NEW/bin/python
 
 # ansible finds the collection through a link at .../ansible_collections/emailsec/tracking

@@ -18,11 +18,20 @@ make_venv() {
     echo "$want" > "$stamp"
 }
 
-py311=$(find_python 11 11) || die "Python 3.11 is needed for the ansible-core 2.16 environment"
-py312=$(find_python 12 12 || find_python 13 13) || die "Python 3.12 or newer is needed for the newest ansible-core"
+# setup-venvs.sh [latest]: "latest" makes only the newest-ansible-core environment (what the demo and the
+# sandbox use) and touches nothing outside .venv/; without it, both environments and the test tools
+only_latest=false
+[ "${1:-}" = latest ] && only_latest=true
 
-make_venv "$VENV_OLD" "$py311" "$REPO_ROOT/tests/utils/requirements-core-2.16.txt"
+py312=$(find_python 12 12 || find_python 13 13) || die "Python 3.12 or newer is needed for the newest ansible-core"
 make_venv "$VENV_NEW" "$py312" "$REPO_ROOT/tests/utils/requirements-core-latest.txt"
+if $only_latest; then
+    log "tool environment ready: $("$VENV_NEW/bin/ansible" --version | sed -n 1p)"
+    exit 0
+fi
+py311=$(find_python 11 11) || die "Python 3.11 is needed for the ansible-core 2.16 environment (make test only)"
+make_venv "$VENV_OLD" "$py311" "$REPO_ROOT/tests/utils/requirements-core-2.16.txt"
+# ansible-test's pip bootstrap comes from a host this machine may not reach: a stand-in in its cache
 install_get_pip_shim "$VENV_OLD"
 install_get_pip_shim "$VENV_NEW"
 
