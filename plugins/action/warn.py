@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 
 
@@ -22,7 +21,7 @@ class ActionModule(ActionBase):
         messages = self._task.args.get("msg")
         if messages is None:
             raise AnsibleActionFail("warn needs msg: a message or a list of messages")
-        if isinstance(messages, string_types):
+        if isinstance(messages, str):
             messages = [messages]
         if not isinstance(messages, (list, tuple)):
             raise AnsibleActionFail("warn: msg must be a message or a list of messages")

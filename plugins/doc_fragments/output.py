@@ -14,14 +14,14 @@ class ModuleDocFragment(object):
 options:
   max_records:
     description:
-      - Stop after this many matching records and return RV(next_token), which fetches exactly the rest when given to
+      - Stop after this many matching records and return C(next_token), which fetches exactly the rest when given to
         O(token) in a later run.
       - Counts the records that pass the matching options and O(query).
     type: int
   token:
     description:
       - Resume a run that stopped at O(max_records), or fetch what an O(allow_partial) run missed, by giving its
-        RV(next_token).
+        C(next_token).
       - The token carries the window of the first run, so O(start) and O(end) are not used with it; the other query
         options must be the same as in the first run.
     type: str
@@ -31,7 +31,7 @@ options:
       - The window is cut into consecutive parts that do not overlap, each fetched on its own; the records are merged
         back in time order with duplicates at the edges removed, so the result is the same as with 1.
       - Retries, rate limits and errors work as with 1; one part failing fails the run (or, with O(allow_partial), is
-        listed in RV(missing)).
+        listed in C(missing)).
     type: int
     default: 1
   dest:
@@ -42,7 +42,7 @@ options:
         file under this name. The directory must exist.
       - In check mode the records are fetched, counted and hashed, but nothing is written, not even a temporary
         file.
-      - The task reports RV(changed) when the file was (or, in check mode, would be) written or its mode set; a file
+      - The task reports C(changed) when the file was (or, in check mode, would be) written or its mode set; a file
         that already holds exactly these records is left alone.
       - A cancelled or timed-out job (SIGTERM) removes the temporary file.
     type: path
@@ -54,7 +54,7 @@ options:
   allow_partial:
     description:
       - When a page or a part of the window still fails after its retries, return what was fetched with
-        RV(partial=true), the missing parts in RV(missing), a warning, and a RV(next_token) that fetches what is
+        C(partial=true), the missing parts in C(missing), a warning, and a C(next_token) that fetches what is
         missing.
       - When V(false), such a failure fails the task and no records are returned.
     type: bool

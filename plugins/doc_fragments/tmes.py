@@ -40,3 +40,48 @@ options:
       - If not set, the environment variable E(TMES_API_KEY) is used.
     type: str
 '''
+
+    # the options of the search itself, shared by the module and the lookup
+    SEARCH = r'''
+options:
+  traffic_type:
+    description:
+      - Which traffic to search. TMES takes one type a request; run the module twice for both.
+    type: str
+    required: true
+    choices: [accepted_traffic, blocked_traffic]
+    aliases: [type]
+  direction:
+    description:
+      - Only inbound (V(in)) or outbound (V(out)) mail.
+    type: str
+    choices: [in, out]
+  domain:
+    description:
+      - Only mail of this domain of yours. All domains of the account when not set.
+    type: str
+  start:
+    description:
+      - Start of the window (inclusive). ISO 8601 (V(2026-11-22T08:00:00Z), V(2026-11-22T09:00:00+01:00)), V(now), or
+        a time relative to now such as V(-90m), V(-6h) or V(-3d) (units s, m, h, d, w).
+      - Defaults to one hour before O(end).
+    type: str
+  end:
+    description:
+      - End of the window (inclusive), in the same forms as O(start). Defaults to V(now).
+    type: str
+  page_size:
+    description:
+      - Records per page, from 1 to 500.
+    type: int
+    default: 500
+    aliases: [limit]
+  attachment_sha256:
+    description:
+      - Keep records with an attachment of this SHA-256 (64 hexadecimal digits, any case).
+    type: str
+  url:
+    description:
+      - Keep records with an embedded URL that contains this text (case-insensitive).
+    type: str
+'''

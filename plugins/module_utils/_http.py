@@ -42,8 +42,16 @@ try:
 except ImportError:
     requests = None
     HTTPAdapter = object
-    Urllib3DecodeError = Urllib3Error = Urllib3ReadTimeout = Exception
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+    class Urllib3Error(Exception):
+        """Stands in when requests (and urllib3) are missing; the module then fails before any request."""
+
+    class Urllib3DecodeError(Urllib3Error):
+        pass
+
+    class Urllib3ReadTimeout(Urllib3Error):
+        pass
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 MAX_BODY_BYTES = 64 * 1048576  # no page of either API comes near this, compressed or not
@@ -440,8 +448,7 @@ def _body_chunks(response):
     between them however slowly the bytes come; urllib3 1.x has no read1 and reads in 64 KiB pieces."""
     raw = response.raw
     if not hasattr(raw, "read1"):
-        for chunk in response.iter_content(65536):
-            yield chunk
+        yield from response.iter_content(65536)
         return
     while True:
         try:

@@ -109,14 +109,25 @@ def check_base_url(url, option):
     return "%s://%s" % (parts.scheme, parts.netloc)
 
 
-class TrackingModule:
-    """Wraps AnsibleModule with the options and the run both modules share."""
+def full_argspec(argument_spec):
+    """A search's own options with the connection and output options every search has."""
+    spec = connection_argspec()
+    spec.update(output_argspec())
+    spec.update(argument_spec)
+    return spec
 
-    def __init__(self, argument_spec, **kwargs):
-        spec = connection_argspec()
-        spec.update(output_argspec())
-        spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+
+class TrackingModule:
+    """The options and the run both searches share, for a module (AnsibleModule) or a lookup.
+
+    ``host`` stands in for AnsibleModule when a lookup runs the search: it has ``params`` (validated against
+    the same argument spec), ``check_mode``, ``ansible_version``, ``warn(msg)`` and ``fail_json(**kwargs)``.
+    """
+
+    def __init__(self, argument_spec, host=None, **kwargs):
+        if host is None:
+            host = AnsibleModule(argument_spec=full_argspec(argument_spec), supports_check_mode=True, **kwargs)
+        self.module = host
         self.params = self.module.params
         if REQUESTS_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
@@ -251,15 +262,22 @@ class TrackingModule:
                              % len(outcome.missing))
         return result
 
-    def execute(self, body):
-        """Run ``body()`` (which returns the result dict) and turn every known failure into one fail_json."""
+    def outcome(self, body):
+        """Run ``body()`` (which returns the result dict): (result, None), or (None, the failure's fail_json
+        keyword arguments) for every known failure."""
         try:
-            result = body()
+            return body(), None
         except ApiError as exc:
-            self.module.fail_json(**exc.fail_kwargs())
+            return None, exc.fail_kwargs()
         except (InputError, TimeInputError, MatchInputError, CredentialError) as exc:
-            self.module.fail_json(msg=str(exc))
+            return None, {"msg": str(exc)}
         except _Terminated:
-            self.module.fail_json(msg="The run was stopped by SIGTERM (a cancelled or timed-out job); nothing was "
-                                      "written.")
+            return None, {"msg": "The run was stopped by SIGTERM (a cancelled or timed-out job); nothing was "
+                                 "written."}
+
+    def execute(self, body):
+        """Run ``body()`` as a module: one fail_json for any known failure, else exit_json with the result."""
+        result, failure = self.outcome(body)
+        if failure is not None:
+            self.module.fail_json(**failure)
         self.module.exit_json(**result)

@@ -25,52 +25,12 @@ author:
   - emailsec.tracking contributors (@emailsec)
 extends_documentation_fragment:
   - emailsec.tracking.tmes
+  - emailsec.tracking.tmes.SEARCH
   - emailsec.tracking.connection
   - emailsec.tracking.matching
   - emailsec.tracking.output
   - emailsec.tracking.attributes
   - emailsec.tracking.attributes.TMES_GROUP
-options:
-  traffic_type:
-    description:
-      - Which traffic to search. TMES takes one type a request; run the module twice for both.
-    type: str
-    required: true
-    choices: [accepted_traffic, blocked_traffic]
-    aliases: [type]
-  direction:
-    description:
-      - Only inbound (V(in)) or outbound (V(out)) mail.
-    type: str
-    choices: [in, out]
-  domain:
-    description:
-      - Only mail of this domain of yours. All domains of the account when not set.
-    type: str
-  start:
-    description:
-      - Start of the window (inclusive). ISO 8601 (V(2026-11-22T08:00:00Z), V(2026-11-22T09:00:00+01:00)), V(now), or
-        a time relative to now such as V(-90m), V(-6h) or V(-3d) (units s, m, h, d, w).
-      - Defaults to one hour before O(end).
-    type: str
-  end:
-    description:
-      - End of the window (inclusive), in the same forms as O(start). Defaults to V(now).
-    type: str
-  page_size:
-    description:
-      - Records per page, from 1 to 500.
-    type: int
-    default: 500
-    aliases: [limit]
-  attachment_sha256:
-    description:
-      - Keep records with an attachment of this SHA-256 (64 hexadecimal digits, any case).
-    type: str
-  url:
-    description:
-      - Keep records with an embedded URL that contains this text (case-insensitive).
-    type: str
 seealso:
   - module: emailsec.tracking.mimecast_tracking_search
 '''
@@ -244,121 +204,13 @@ url:
   sample: https://api.tmes.trendmicro.com/api/v1/log/mailtrackinglog
 '''
 
-import datetime
-import os
-
-from ansible.module_utils.basic import env_fallback
-
-from ansible_collections.emailsec.tracking.plugins.module_utils._auth import TmesBasicAuth
-from ansible_collections.emailsec.tracking.plugins.module_utils._matching import TMES_FIELDS
-from ansible_collections.emailsec.tracking.plugins.module_utils._module import (
-    InputError, TrackingModule, check_base_url, matching_argspec,
+from ansible_collections.emailsec.tracking.plugins.module_utils._tmes_search import (
+    MUTUALLY_EXCLUSIVE, TmesSearch, argument_spec,
 )
-from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Slice
-from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import (
-    ONE_MS, Window, format_iso, resolve_window, utc_now,
-)
-from ansible_collections.emailsec.tracking.plugins.module_utils._tmes import (
-    DEFAULT_URL, LOOKBACK, LOOKBACK_MARGIN, REGIONS, TmesClient, record_key,
-)
-
-
-def argument_spec():
-    spec = dict(
-        api_url=dict(type="str"),
-        region=dict(type="str", choices=sorted(REGIONS)),
-        username=dict(type="str", fallback=(env_fallback, ["TMES_USERNAME"])),
-        api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["TMES_API_KEY"])),
-        traffic_type=dict(type="str", required=True, aliases=["type"], choices=["accepted_traffic", "blocked_traffic"]),
-        direction=dict(type="str", choices=["in", "out"]),
-        domain=dict(type="str"),
-        start=dict(type="str"),
-        end=dict(type="str"),
-        page_size=dict(type="int", default=500, aliases=["limit"]),
-        attachment_sha256=dict(type="str"),
-        url=dict(type="str"),
-    )
-    spec.update(matching_argspec())
-    return spec
-
-
-class TmesModule(TrackingModule):
-    module_name = "tmes_mail_tracking_info"
-    binding_options = ("traffic_type", "direction", "domain", "page_size", "sender", "recipient", "subject",
-                       "sender_ip", "message_id", "attachment_sha256", "url", "query")
-    resolution = ONE_MS
-
-    def base_url(self):
-        """region, else api_url, else TMES_API_URL, else TMES_REGION, else the Americas URL (empty values unset)."""
-        p = self.params
-        if p["region"]:
-            return REGIONS[p["region"]]
-        if p["api_url"]:
-            return check_base_url(p["api_url"], "api_url")
-        if os.environ.get("TMES_API_URL"):
-            return check_base_url(os.environ["TMES_API_URL"], "api_url (from TMES_API_URL)")
-        region = os.environ.get("TMES_REGION", "").strip()
-        if region:
-            if region not in REGIONS:
-                raise InputError("TMES_REGION %r is not a TMES region; use one of: %s"
-                                 % (region, ", ".join(sorted(REGIONS))))
-            return REGIONS[region]
-        return DEFAULT_URL
-
-    def window(self, now):
-        p = self.params
-        window = resolve_window(p["start"], p["end"], now, datetime.timedelta(hours=1)).floor(self.resolution)
-        oldest = Window(now - LOOKBACK, now).floor(self.resolution).start  # cut like the window itself
-        if window.start < oldest:
-            raise InputError("start %s is more than 72 hours before now (%s): TMES keeps mail tracking logs "
-                             "searchable for 72 hours; use a start after %s" % (
-                                 format_iso(window.start), format_iso(now), format_iso(oldest)))
-        if window.start < oldest + LOOKBACK_MARGIN:
-            # TMES checks the 72 hours again on every page: "the whole retention" (-72h, -3d) quietly starts
-            # 10 minutes later, as RV(window) shows, so that the last page is not refused
-            window.start = oldest + LOOKBACK_MARGIN
-            if window.end < window.start:
-                window.end = window.start
-        return window
-
-    def main(self):
-        p = self.params
-        self.check_common()
-        if not 1 <= p["page_size"] <= 500:
-            raise InputError("page_size must be from 1 to 500 (TMES returns at most 500 records a page), got %d"
-                             % p["page_size"])
-        base_url = self.base_url()
-        auth = TmesBasicAuth(p["username"], p["api_key"])
-        criteria = {k: p[k] for k in ("sender", "recipient", "subject", "sender_ip", "message_id",
-                                      "attachment_sha256", "url")}
-        pipeline = self.pipeline(record_key, TMES_FIELDS, criteria)
-        now = utc_now()
-        resumed = self.resume_slices()
-        if resumed is not None:
-            slices, window = resumed
-            if window.start < now - LOOKBACK:
-                raise InputError("token: the run it resumes started at %s, more than 72 hours ago, and TMES no longer "
-                                 "returns those logs; start a new search (without token) from at most 72 hours ago"
-                                 % format_iso(window.start))
-        else:
-            window = self.window(now)
-            slices = self.slices_for(window)
-            if p["token"]:  # a raw TMES nextToken: continue that query, whose window must be given again
-                if p["concurrency"] > 1:
-                    raise InputError("a TMES nextToken continues one query: use concurrency 1 with it")
-                slices = [Slice(window, p["token"])]
-        client = TmesClient(self.http_client(), base_url, auth)
-
-        def fetch(spec, stop):
-            params = client.params(p["traffic_type"], spec.window, p["direction"], p["domain"], p["page_size"])
-            return client.pages(params, spec.token, stop, limit=p["page_size"], window=spec.window)
-
-        outcome = self.collect(slices, fetch, pipeline)
-        return self.results(outcome, "logs", window, pages=outcome.pages)
 
 
 def main():
-    module = TmesModule(argument_spec(), mutually_exclusive=[["api_url", "region"]])
+    module = TmesSearch(argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE)
     module.execute(module.main)
 
 

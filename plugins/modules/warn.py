@@ -25,12 +25,18 @@ options:
     required: true
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in diff mode) when in diff mode.
     support: none
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on
+      the controller.
     support: full
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: all
 '''
 
