@@ -14,6 +14,8 @@ description:
   - The search of M(emailsec.tracking.mimecast_tracking_search), with the same options, defaults, environment
     variables and failure messages, run as a lookup in the controller's own process, so the tracked emails reach
     the play without the module result path. Use it when a large answer goes into a variable.
+  - Use C(query()) or C(wantlist=true) when O(query) gives strings, as C(lookup()) joins a list of strings into
+    one string.
   - Give the options as keyword arguments, not terms. It returns the tracked emails (or what O(query) made of
     them). With O(dest) it returns one item that describes the file (C(dest), C(sha256), C(written), C(changed),
     C(count), C(window)).
@@ -44,7 +46,7 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: >-
       {{ lookup('emailsec.tracking.mimecast_tracking', sender='@acme-invoice-notice.example', start='-24h',
-                query="[?status=='archived'].to[].emailAddress") | unique }}
+                query="[?status=='archived'].to[].emailAddress", wantlist=True) | unique }}
 '''
 
 RETURN = r'''

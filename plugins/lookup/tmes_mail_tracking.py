@@ -15,6 +15,8 @@ description:
     variables and failure messages, run as a lookup in the controller's own process, so the records reach the
     play without the module result path (no JSON round trip, no scrub of every record string). Use it when a
     large answer goes into a variable; see the performance guide for figures.
+  - Use C(query()) or C(wantlist=true) when O(query) gives strings, as C(lookup()) joins a list of strings into
+    one string.
   - Give the options as keyword arguments, not terms. It returns the records (or what O(query) made of them). With
     O(dest) it returns one item that describes the file (C(dest), C(sha256), C(written), C(changed), C(count),
     C(window)).
@@ -47,7 +49,7 @@ EXAMPLES = r'''
   ansible.builtin.set_fact:
     delivered_to: >-
       {{ lookup('emailsec.tracking.tmes_mail_tracking', traffic_type='accepted_traffic', start='-72h',
-                concurrency=8, query="[?action=='Delivered'].recipient") | unique }}
+                concurrency=8, query="[?action=='Delivered'].recipient", wantlist=True) | unique }}
 '''
 
 RETURN = r'''

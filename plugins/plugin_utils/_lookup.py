@@ -64,8 +64,8 @@ class TrackingLookup(LookupBase):
                                           mutually_exclusive=list(self.mutually_exclusive) or None)
         validated = validator.validate(dict(kwargs))
         if validated.error_messages:
-            # the same words as the module's "Validation of arguments failed" failure, never a value
-            raise AnsibleLookupError("%s: %s" % (self.plugin, validated.errors.msg))
+            # the module's own words (Ansible names the lookup around them), never a credential's value
+            raise AnsibleLookupError(validated.errors.msg)
         variables = variables or {}
         from ansible.release import __version__ as ansible_version  # pylint: disable=import-outside-toplevel
         host = _Host(validated.validated_parameters, bool(variables.get("ansible_check_mode", False)),
@@ -73,7 +73,7 @@ class TrackingLookup(LookupBase):
         search = self.search_class(None, host=host)
         result, failure = search.outcome(search.main)
         if failure is not None:
-            raise AnsibleLookupError("%s: %s" % (self.plugin, failure["msg"]))
+            raise AnsibleLookupError(failure["msg"])
         if result.get("next_token"):
             display.warning("%s: the run stopped before the end of the window (max_records, or a part that failed "
                             "with allow_partial); give token=%s to fetch the rest" % (self.plugin,
