@@ -147,6 +147,15 @@ class Bench:
             measure(self.playbook("module.yml", **self.tmes_vars(sandbox, start, end, ids=ids)), self.env)
             self.record("module_return", "3 module via ansible-playbook, records returned", module_return,
                         records=count, same_records_as_floor=digest(ids) == digest(floor_ids))
+            lookup_ids = os.path.join(self.tmp, "lookup.ids")
+            lookup = median_of(self.runs, self.playbook("lookup.yml", **self.tmes_vars(sandbox, start, end)), self.env)
+            measure(self.playbook("lookup.yml", **self.tmes_vars(sandbox, start, end, ids=lookup_ids)), self.env)
+            self.record("lookup_vars", "3c lookup via ansible-playbook, records in task vars", lookup, records=count,
+                        same_records_as_floor=digest(lookup_ids) == digest(floor_ids))
+            lookup_fact = median_of(self.runs, self.playbook("lookup.yml", **self.tmes_vars(
+                sandbox, start, end, set_fact=True)), self.env)
+            self.record("lookup_fact", "3d lookup via ansible-playbook, records in a fact (set_fact)", lookup_fact,
+                        records=count)
             old_core = os.environ.get("BENCH_OLD_CORE_BIN")
             if old_core:
                 figures = median_of(self.runs, self.playbook("module.yml", core_bin=old_core, **self.tmes_vars(
@@ -223,6 +232,8 @@ class Bench:
         return {
             "module_dest_vs_floor": {"value": ratio("module_dest", "floor"), "target": "<= 1.5"},
             "module_return_vs_floor": {"value": ratio("module_return", "floor"), "target": "<= 3"},
+            "lookup_vars_vs_floor": {"value": ratio("lookup_vars", "floor"), "target": "<= 3"},
+            "lookup_fact_vs_floor": {"value": ratio("lookup_fact", "floor"), "target": "<= 3"},
             "uri_loop_vs_module": {"value": ratio("uri_loop", "module_20k"), "target": ">= 10"},
             "concurrency_1_vs_8": {"value": ratio("latency_c1", "latency_c8"), "target": ">= 5",
                                    "same_records": r["latency_c8"]["same_records_as_c1"]},
