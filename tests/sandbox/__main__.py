@@ -59,7 +59,7 @@ def parse_args(argv):
                         help="most tracked emails one Mimecast search returns (the vendor's cap is undocumented)")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
                         help="switch a fault on: kind[,endpoint=tmes|mimecast|oauth][,count=N][,name=value]; "
-                             "kinds: latency(ms) status(status) rate_limit(form,wait) drop truncate wrong_shape "
+                             "kinds: latency(ms) status(status) rate_limit(form,wait) drop truncate wrong_shape lone_surrogate "
                              "slow(seconds) repeat_token expire_token")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")

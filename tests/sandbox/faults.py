@@ -21,6 +21,8 @@ KINDS = {
     "rate_limit": {"form": (str, "seconds"), "wait": (float, 1.0)},
     "drop": {},
     "truncate": {},
+    # every subject of the answer starts with a lone UTF-16 surrogate, as a cut emoji would leave it
+    "lone_surrogate": {},
     "wrong_shape": {},
     "slow": {"seconds": (float, 5.0)},
     "repeat_token": {},

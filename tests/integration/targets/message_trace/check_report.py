@@ -109,6 +109,11 @@ def main(argv):
             problems.append("the hostile subject is not shown as text")
         if not any(row[8].startswith("'=") for row in rows[1:]):
             problems.append("a CSV cell starting with '=' was not defused")
+        # a formula behind a line break, a no-break space or in full width is defused too
+        for row in rows[1:]:
+            lead = row[8].lstrip(" \u00a0\u3000")[:1]
+            if lead in ("=", "+", "-", "@", "\uff1d"):
+                problems.append("the CSV subject cell %r can run as a formula" % row[8])
     if problems:
         print("\n".join(problems))
         return 1
