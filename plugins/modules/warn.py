@@ -41,10 +41,15 @@ attributes:
 '''
 
 EXAMPLES = r'''
-- name: Say what the trace could not do
+- name: Say what a trace could not do
   emailsec.tracking.warn:
-    msg: "{{ message_trace_summary.notes }}"
-  when: message_trace_summary.notes | length > 0
+    msg:
+      - "Mimecast was not searched: it cannot search by attachment SHA-256."
+      - "TMES failed: the API key was refused."
+
+- name: Show the notes of a message_trace run, if any
+  emailsec.tracking.warn:
+    msg: "{{ (message_trace_summary | default({})).notes | default([]) }}"
 '''
 
 RETURN = r'''

@@ -35,9 +35,13 @@ def inject(kind, inputs):
 
 
 def variables_read_by(module):
-    """Environment variables a module reads: env_fallback names and os.environ lookups in its source."""
+    """Environment variables a module reads: env_fallback names and os.environ lookups in its source and in the
+    module_utils search it runs."""
     with open(os.path.join(ROOT, "plugins", "modules", module + ".py"), encoding="utf-8") as handle:
         source = handle.read()
+    for search in re.findall(r"plugins\.module_utils\.(_\w+_search) import", source):
+        with open(os.path.join(ROOT, "plugins", "module_utils", search + ".py"), encoding="utf-8") as handle:
+            source += handle.read()
     names = set(re.findall(r'env_fallback, \["([A-Z_]+)"\]', source))
     names |= set(re.findall(r'os\.environ(?:\.get\(|\[)"([A-Z_]+)"', source))
     assert names, "no environment variables found in %s" % module
