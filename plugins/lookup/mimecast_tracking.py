@@ -21,7 +21,7 @@ description:
     C(count), C(window)).
   - When the run stops early (O(max_records), or O(allow_partial) with a part that failed), a warning gives the
     C(next_token) for O(token).
-  - It sees check mode (C(ansible_check_mode)): O(dest) is then not written.
+  - It sees check mode (C(ansible_check_mode)), and O(dest) is then not written.
   - Runs on the controller, so the credentials never leave it; they are never shown, at any verbosity.
 author:
   - emailsec.tracking contributors (@emailsec)

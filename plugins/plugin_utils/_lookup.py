@@ -76,8 +76,8 @@ class TrackingLookup(LookupBase):
             raise AnsibleLookupError(failure["msg"])
         if result.get("next_token"):
             display.warning("%s: the run stopped before the end of the window (max_records, or a part that failed "
-                            "with allow_partial); give token=%s to fetch the rest" % (self.plugin,
-                                                                                    result["next_token"]))
+                            "with allow_partial); give token=%s to fetch the rest"
+                            % (self.plugin, result["next_token"]))
         if result.get("dest"):
             # the records are in the file: return what the module would say about it
             return [dict((k, result[k]) for k in ("dest", "sha256", "written", "changed", "count", "window"))]
