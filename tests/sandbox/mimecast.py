@@ -65,6 +65,8 @@ def api2_error(status: int, code: str, message: str) -> Reply:
     return Reply(status, {"fail": [{"code": code, "message": message}]})
 
 
+# what an application may do: everything, read only, or nothing (an API 2.0 application without the products)
+ROLES = {"full": 0, "none": 1, "readonly": 2}
 # the real API 2.0 answers (shared/api/real-samples/mimecast-sekoia-autolib-1.json and -2.json)
 API2_UNAUTHORIZED = ("InvalidClientIdentifier", "Client credentials are invalid")
 API2_FORBIDDEN = ("app_forbidden", "Forbidden to perform the requested operation")
@@ -145,14 +147,19 @@ class MimecastApi:
                                "error_description": "grant_type must be client_credentials."})
         if not (hmac.compare_digest(form.get("client_id", "").encode(), self.creds["client_id"].encode()) and
                 hmac.compare_digest(form.get("client_secret", "").encode(), self.creds["client_secret"].encode())):
-            if not (form.get("client_id") == self.creds.get("forbidden_client_id") and
-                    form.get("client_secret") == self.creds.get("forbidden_client_secret")):
+            known = [name for name in ("forbidden", "readonly")
+                     if form.get("client_id") == self.creds.get("%s_client_id" % name) and
+                     form.get("client_secret") == self.creds.get("%s_client_secret" % name)]
+            if not known:
                 return api2_error(401, *API2_UNAUTHORIZED)
-        token = self._issue(self.clock(), forbidden=form.get("client_id") == self.creds.get("forbidden_client_id"))
+            role = ROLES["none" if known[0] == "forbidden" else "readonly"]
+        else:
+            role = ROLES["full"]
+        token = self._issue(self.clock(), role)
         return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime})
 
-    def _issue(self, now: float, forbidden: bool = False) -> str:
-        body = base64.urlsafe_b64encode(struct.pack(">dd?", now, now + self.token_lifetime, forbidden) +
+    def _issue(self, now: float, role: int = 0) -> str:
+        body = base64.urlsafe_b64encode(struct.pack(">ddB", now, now + self.token_lifetime, role) +
                                         secrets.token_bytes(12)).decode("ascii").rstrip("=")
         mac = hmac.new(self._token_secret, body.encode("ascii"), hashlib.sha256).hexdigest()[:32]
         return body + "." + mac
@@ -164,7 +171,7 @@ class MimecastApi:
         if not dot or not hmac.compare_digest(mac.encode("ascii", "replace"), expected.encode("ascii")):
             return None
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        return struct.unpack(">dd?", raw[:17])
+        return struct.unpack(">ddB", raw[:17])
 
     def expire_tokens(self):
         """Every token issued until now counts as expired."""
@@ -172,22 +179,39 @@ class MimecastApi:
             self._revoked_before = self.clock()
 
     # -- authentication of a search -----------------------------------------------------------------
-    def _check_bearer(self, token: str, path: str, faults):
-        if path != FINDER_PATH:
-            return api2_error(401, *API2_UNAUTHORIZED)
+    def _check_bearer(self, token: str, path: str, faults, permission="read"):
+        """(refusal or None, role) for an API 2.0 token; API 2.0 serves every path but API 1.0's tracking search."""
+        if path == TRACKING_PATH:
+            return api2_error(401, *API2_UNAUTHORIZED), None
         times = self._token_times(token)
         if times is None:
-            return api2_error(401, *API2_UNAUTHORIZED)
-        issued, expiry, forbidden = times
+            return api2_error(401, *API2_UNAUTHORIZED), None
+        issued, expiry, role = times
         with self._lock:
             if any(f.kind == "expire_token" for f in faults):
                 self._revoked.add(token)
             revoked = token in self._revoked or issued <= self._revoked_before
         if revoked or expiry <= self.clock():
-            return api2_error(401, *API2_UNAUTHORIZED)
-        if forbidden:
-            return api2_error(403, *API2_FORBIDDEN)
-        return None
+            return api2_error(401, *API2_UNAUTHORIZED), None
+        if role == ROLES["none"] or (role == ROLES["readonly"] and permission != "read"):
+            return api2_error(403, *API2_FORBIDDEN), None
+        return None, role
+
+    def authenticate(self, request, faults=(), permission="read"):
+        """(refusal or None, role) for any Mimecast API request, API 1.0 or API 2.0.
+
+        ``permission`` is what the endpoint needs, "read" or "edit": an application without it gets 403, as
+        at Mimecast where each endpoint needs its own admin-role permission.
+        """
+        header = request.header("Authorization") or ""
+        scheme, dummy, value = header.partition(" ")
+        if scheme == "Bearer" and value:
+            return self._check_bearer(value.strip(), request.path, faults, permission)
+        if scheme == "MC" and value:
+            refused = self._check_hmac(request, value.strip(), request.path)
+            return refused, (None if refused else ROLES["full"])
+        return http_error(401, "err_xdk_missing_authorization",
+                          "The Authorization header is missing or not understood."), None
 
     def _check_hmac(self, request, value: str, path: str):
         unauthorized = http_error(401, "err_xdk_authentication_failed",
@@ -240,15 +264,7 @@ class MimecastApi:
         path = request.path
         if request.method != "POST":
             return http_error(405, "err_method_not_allowed", "Use POST for %s." % path)
-        header = request.header("Authorization") or ""
-        scheme, dummy, value = header.partition(" ")
-        if scheme == "Bearer" and value:
-            refused = self._check_bearer(value.strip(), path, faults)
-        elif scheme == "MC" and value:
-            refused = self._check_hmac(request, value.strip(), path)
-        else:
-            refused = http_error(401, "err_xdk_missing_authorization",
-                                 "The Authorization header is missing or not understood.")
+        refused, dummy_role = self.authenticate(request, faults)
         if refused is not None:
             return refused
         try:

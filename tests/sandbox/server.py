@@ -69,6 +69,9 @@ def credentials(seed: int) -> dict:
             # an API 2.0 application without the Message Finder permission: tokens, then 403 app_forbidden
             "forbidden_client_id": "sandbox-noperm-%s" % part("noperm", 12),
             "forbidden_client_secret": part("noperm-secret", 40),
+            # an API 2.0 application whose role may read but not change (hold queue, policies, remediation)
+            "readonly_client_id": "sandbox-readonly-%s" % part("readonly", 12),
+            "readonly_client_secret": part("readonly-secret", 40),
             "expired_access_key": "mYtOL3XZCOwG96BOiFTZRm" + part("expired", 20),
         },
     }
@@ -93,7 +96,8 @@ class SandboxState:
         self.mimecast = MimecastApi(
             self.mimecast_data,
             {k: mc[k] for k in ("access_key", "secret_key", "app_id", "app_key", "client_id", "client_secret",
-                                "forbidden_client_id", "forbidden_client_secret")},
+                                "forbidden_client_id", "forbidden_client_secret", "readonly_client_id",
+                                "readonly_client_secret")},
             mc["expired_access_key"], token_lifetime, mimecast_cap, clock=clock)
         self.faults = FaultBoard()
         self._lock = threading.Lock()

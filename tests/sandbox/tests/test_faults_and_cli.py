@@ -199,7 +199,7 @@ def test_command_line_prints_the_json_line_and_serves_both_vendors():
         assert set(info["tmes"]) == {"username", "api_key"}
         assert set(info["mimecast"]) == {"access_key", "secret_key", "app_id", "app_key", "client_id",
                                          "client_secret", "expired_access_key", "forbidden_client_id",
-                                         "forbidden_client_secret"}
+                                         "forbidden_client_secret", "readonly_client_id", "readonly_client_secret"}
         assert {"sender", "subject", "sender_ip", "attachment_sha256", "url"} <= set(info["campaign"])
         api = Clients(_Described(info))
         logs, pages = api.tmes_all(tmes_params(limit="100"))
