@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Faults the sandbox can inject, switched on from the command line or the control endpoint.
 
-A fault has a kind, the endpoint it applies to (``tmes``, ``mimecast``, ``oauth``
-or ``*``) and a count: it hits the next ``count`` requests of that endpoint and
+A fault has a kind, the endpoint it applies to (``tmes``, ``mimecast`` (tracking),
+``oauth``, ``held`` (the hold queue), ``remediation``, ``policy``, or ``*``) and a count: it hits the next ``count`` requests of that endpoint and
 then retires itself; without a count it stays until cleared.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-ENDPOINTS = ("tmes", "mimecast", "oauth", "*")
+ENDPOINTS = ("*", "tmes", "mimecast", "oauth", "held", "remediation", "policy")
 
 # kind -> (parameter name -> (type, default)); every kind takes endpoint and count
 KINDS = {

@@ -14,6 +14,8 @@ Control endpoints (never counted as vendor requests):
 - ``GET /_sandbox/tmes/expected?type=&start=&end=[&direction=][&domain=]``: how many records that query holds
 - ``GET /_sandbox/mimecast/expected?start=&end=[&from=][&to=][&subject=][&senderIP=][&route=]``: the ids a
   Mimecast search finds when no result cap cuts it short
+- ``GET /_sandbox/mimecast/state``: the hold queue (held ids), held release logs, blocked sender policies,
+  remediation incidents and how many changes were made
 - ``GET /_sandbox/describe``: the same JSON object the command line prints first
 """
 
@@ -36,6 +38,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import data as datamod
 from .faults import FaultBoard, FaultError
 from .mimecast import FINDER_PATH, TOKEN_PATH, TRACKING_PATH, MimecastApi, envelope, failure, parse_body_date
+from .mimecast_actions import PATHS as ACTION_PATHS
+from .mimecast_actions import MimecastActions
 from .reply import Reply, Request
 from .tmes import PATH as TMES_PATH
 from .tmes import TmesApi
@@ -99,6 +103,7 @@ class SandboxState:
                                 "forbidden_client_id", "forbidden_client_secret", "readonly_client_id",
                                 "readonly_client_secret")},
             mc["expired_access_key"], token_lifetime, mimecast_cap, clock=clock)
+        self.actions = MimecastActions(self.mimecast_data, self.campaign, clock)
         self.faults = FaultBoard()
         self._lock = threading.Lock()
         self.counts = collections.Counter()
@@ -112,7 +117,8 @@ class SandboxState:
 
     def stats(self) -> dict:
         with self._lock:
-            requests = {name: self.counts.get(name, 0) for name in ("tmes", "mimecast", "oauth", "unknown")}
+            requests = {name: self.counts.get(name, 0) for name in ("tmes", "mimecast", "oauth", "held", "remediation",
+                                                                     "policy", "unknown")}
             return {"requests": requests, "total": sum(requests.values())}
 
     def recent_requests(self) -> list:
@@ -155,6 +161,8 @@ def route(path: str):
         return "mimecast"
     if path == TOKEN_PATH:
         return "oauth"
+    if path in ACTION_PATHS:
+        return {"gateway": "held", "ttp": "remediation", "policy": "policy"}[path.split("/")[2]]
     return None
 
 
@@ -244,12 +252,14 @@ class Handler(BaseHTTPRequestHandler):
             reply = state.tmes.handle(request, faults)
         elif endpoint == "oauth":
             reply = state.mimecast.handle_token(request, faults)
-        else:
+        elif endpoint == "mimecast":
             reply = state.mimecast.handle_search(request, faults)
+        else:
+            reply = state.actions.handle(state.mimecast, request, faults)
         if "wrong_shape" in kinds and reply.status == 200:
-            shape = {"tmes": {"items": [], "next": None}, "oauth": {"token": None},
-                     "mimecast": {"meta": {"status": 200}, "data": {"trackedEmails": "none"}, "fail": []}}
-            reply = Reply(200, shape[endpoint])
+            shape = {"tmes": {"items": [], "next": None}, "oauth": {"token": None}}
+            reply = Reply(200, shape.get(endpoint, {"meta": {"status": 200}, "data": {"trackedEmails": "none"},
+                                                    "fail": []}))
         if "lone_surrogate" in kinds and reply.body:
             reply.body = reply.body.replace(b'"subject":"', b'"subject":"\\ud83d')
         if "truncate" in kinds and reply.body:
@@ -289,6 +299,8 @@ class Handler(BaseHTTPRequestHandler):
             return Reply(200, {"expired": True})
         if name == "tmes/expected" and method == "GET":
             return self._tmes_expected(request)
+        if name == "mimecast/state" and method == "GET":
+            return Reply(200, state.actions.state())
         if name == "mimecast/expected" and method == "GET":
             return self._mimecast_expected(request)
         if name == "describe" and method == "GET":
