@@ -37,7 +37,8 @@ OAUTH2_KEYS = ("client_id", "client_secret")
 ADVANCED = ("sender", "recipient", "subject", "sender_ip", "route")
 
 
-def argument_spec():
+def auth_argspec():
+    """The Mimecast credentials and where to send them: every Mimecast module and lookup takes these."""
     return dict(
         base_url=dict(type="str"),
         region=dict(type="str", choices=sorted(set(HMAC_REGIONS) | set(OAUTH2_REGIONS))),
@@ -48,6 +49,12 @@ def argument_spec():
         app_key=dict(type="str", no_log=True, fallback=(env_fallback, ["MIMECAST_APP_KEY"])),
         client_id=dict(type="str", fallback=(env_fallback, ["MIMECAST_CLIENT_ID"])),
         client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["MIMECAST_CLIENT_SECRET"])),
+    )
+
+
+def argument_spec():
+    return dict(
+        auth_argspec(),
         search_path=dict(type="str", choices=["/api/tracking/search", "/api/message-finder/search"]),
         start=dict(type="str"),
         end=dict(type="str"),
@@ -63,11 +70,8 @@ def argument_spec():
     )
 
 
-class MimecastSearch(TrackingModule):
-    module_name = "mimecast_tracking_search"
-    binding_options = ("search_path", "message_id", "sender", "recipient", "subject", "sender_ip", "route",
-                       "result_cap", "query")
-    resolution = datetime.timedelta(seconds=1)
+class MimecastCredentials:
+    """Which API, where, and the auth for it: mixed into every Mimecast module (needs self.params)."""
 
     def auth_type(self):
         p = self.params
@@ -107,6 +111,19 @@ class MimecastSearch(TrackingModule):
             return OAUTH2_REGIONS["global"]
         raise InputError("API 1.0 needs base_url or region (eu, de, us, usb, ca, za, au, je, jer); "
                          "https://api.mimecast.com/api/login/discover-authentication tells your region")
+
+    def mimecast_auth(self, http, auth_type, base_url):
+        p = self.params
+        if auth_type == "hmac":
+            return MimecastHmacAuth(*(p[k] for k in HMAC_KEYS))
+        return MimecastOAuth2(http, base_url.rstrip("/") + TOKEN_PATH, p["client_id"], p["client_secret"])
+
+
+class MimecastSearch(MimecastCredentials, TrackingModule):
+    module_name = "mimecast_tracking_search"
+    binding_options = ("search_path", "message_id", "sender", "recipient", "subject", "sender_ip", "route",
+                       "result_cap", "query")
+    resolution = datetime.timedelta(seconds=1)
 
     def criteria(self, path):
         """(message_id, advanced options for the API) after checking that exactly one kind is given."""
@@ -176,10 +193,7 @@ class MimecastSearch(TrackingModule):
             window = resolve_window(p["start"], p["end"], utc_now(), datetime.timedelta(hours=1)).floor(self.resolution)
             slices = self.slices_for(window, size)
         http = self.http_client()
-        if auth_type == "hmac":
-            auth = MimecastHmacAuth(*(p[k] for k in HMAC_KEYS))
-        else:
-            auth = MimecastOAuth2(http, base_url.rstrip("/") + TOKEN_PATH, p["client_id"], p["client_secret"])
+        auth = self.mimecast_auth(http, auth_type, base_url)
         client = MimecastClient(http, base_url, auth, path)
 
         def make_body(part):

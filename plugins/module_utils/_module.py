@@ -109,10 +109,11 @@ def check_base_url(url, option):
     return "%s://%s" % (parts.scheme, parts.netloc)
 
 
-def full_argspec(argument_spec):
-    """A search's own options with the connection and output options every search has."""
+def full_argspec(argument_spec, output=True):
+    """A module's own options with the connection options of every module, and the output options of a search."""
     spec = connection_argspec()
-    spec.update(output_argspec())
+    if output:
+        spec.update(output_argspec())
     spec.update(argument_spec)
     return spec
 
@@ -124,9 +125,12 @@ class TrackingModule:
     the same argument spec), ``check_mode``, ``ansible_version``, ``warn(msg)`` and ``fail_json(**kwargs)``.
     """
 
+    output = True  # False for the modules that act: no max_records, token, concurrency, dest, query
+
     def __init__(self, argument_spec, host=None, **kwargs):
         if host is None:
-            host = AnsibleModule(argument_spec=full_argspec(argument_spec), supports_check_mode=True, **kwargs)
+            host = AnsibleModule(argument_spec=full_argspec(argument_spec, self.output), supports_check_mode=True,
+                                 **kwargs)
         self.module = host
         self.params = self.module.params
         if REQUESTS_IMPORT_ERROR:
@@ -147,12 +151,14 @@ class TrackingModule:
             raise InputError("total_timeout must be more than 0 and less than 10000000 seconds, got %s"
                              % p["total_timeout"])
         self.file_mode()
+        if p["ca_path"] and not os.path.isfile(p["ca_path"]):
+            raise InputError("ca_path %s is not a file; give the path of a PEM CA bundle" % p["ca_path"])
+        if not self.output:
+            return
         if not 1 <= p["concurrency"] <= MAX_CONCURRENCY:
             raise InputError("concurrency must be from 1 to %d, got %d" % (MAX_CONCURRENCY, p["concurrency"]))
         if p["max_records"] is not None and p["max_records"] < 1:
             raise InputError("max_records must be 1 or more, got %d" % p["max_records"])
-        if p["ca_path"] and not os.path.isfile(p["ca_path"]):
-            raise InputError("ca_path %s is not a file; give the path of a PEM CA bundle" % p["ca_path"])
         if p["dest"]:
             directory = os.path.dirname(os.path.abspath(p["dest"]))
             if not os.path.isdir(directory):
@@ -219,7 +225,7 @@ class TrackingModule:
                              "could reach an impostor. Use ca_path for a private CA instead.")
         return HttpClient(timeout=p["timeout"], validate_certs=p["validate_certs"], ca_path=p["ca_path"],
                           retries=p["retries"], retry_max_delay=p["retry_max_delay"], total_timeout=p["total_timeout"],
-                          pool_size=max(10, p["concurrency"] + 2),
+                          pool_size=max(10, p.get("concurrency", 1) + 2),
                           user_agent="ansible-emailsec.tracking/%s" % self.module.ansible_version)
 
     def pipeline(self, key, fields, criteria):
