@@ -50,3 +50,20 @@ attributes:
       - emailsec.tracking.mimecast
       - emailsec.tracking.all
 '''
+
+    # the modules that change something at Mimecast
+    ACTIONS = r'''
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Check mode reads the vendor's state and predicts the real run exactly; it sends no change.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in diff mode) when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+'''
