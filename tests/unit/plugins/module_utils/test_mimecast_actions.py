@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the emailsec.tracking collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Request bodies, matching of held messages and policies, per-id outcomes and incident reading."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, HttpClient
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_actions import (
+    HOLD_REJECT, ActionClient, BlockedSenderPolicy, RemediationIncident, criteria_match, incidents_of, outcomes_of,
+    party, reject_item, settled,
+)
+from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import response, scripted_client
+
+HELD = {"id": "h1", "from": {"emailAddress": "Billing@Evil.example"}, "fromHeader": {"emailAddress": "x@y.example"},
+        "to": [{"emailAddress": "anna@acme.example"}], "subject": "Overdue INVOICE", "reason": "Spam Signature",
+        "reasonCode": "spam_signature", "policyInfo": "Spam Signature policy"}
+
+
+def test_reject_bodies_in_both_forms():
+    assert reject_item(["a", "b"], "INAPPROPRIATE COMMUNICATION", "phish", True, "documented") == {
+        "ids": ["a", "b"], "notify": True, "message": "phish", "reasonType": "INAPPROPRIATE COMMUNICATION"}
+    assert reject_item(["a"], "MESSAGE CONTAINS CONFIDENTIAL INFORMATION", "phish", False, "api2") == {
+        "ids": ["a"], "notify": False, "notes": "phish", "reason": "confidential_information"}
+    assert reject_item(["a"], None, None, False, "documented") == {"ids": ["a"], "notify": False}
+
+
+@pytest.mark.parametrize("criteria, expected", [
+    ({"sender": "billing@evil.example"}, True), ({"sender": "@evil.example"}, True), ({"sender": "evil.example"}, True),
+    ({"sender": "x@y.example"}, True), ({"sender": "@other.example"}, False), ({"recipient": "@acme.example"}, True),
+    ({"recipient": "bob@acme.example"}, False), ({"subject": "invoice"}, True), ({"subject": "refund"}, False),
+    ({"reason": "spam"}, True), ({"reason": "malware"}, False), ({"sender": "@evil.example", "subject": "x"}, False),
+])
+def test_held_messages_are_matched_on_every_criterion(criteria, expected):
+    assert criteria_match(HELD, **criteria) is expected
+
+
+def test_held_messages_of_odd_shapes_never_crash():
+    assert criteria_match({"id": "x", "to": 5, "from": None, "subject": 7}, sender="@a.example") is False
+    assert criteria_match({"id": "x", "to": 5}, subject="a") is False
+
+
+def test_per_id_outcomes():
+    body = {"data": [{"id": "a", "release": True}, {"id": "b", "release": False}],
+            "fail": [{"key": {"id": "b"}, "errors": [{"code": "err_hold_message_not_found", "message": "gone"}]}]}
+    assert outcomes_of(body, "release") == {"a": (True, None), "b": (False, "err_hold_message_not_found: gone")}
+
+
+def test_keyed_fails_are_outcomes_but_other_fails_fail():
+    http = HttpClient(retries=0)
+    keyed = {"data": [{"id": "a", "reject": False}], "fail": [{"key": {"id": "a"}, "errors": [{"code": "e"}]}]}
+    scripted_client(http, [response(200, keyed), response(200, keyed),
+                           response(200, {"data": [], "fail": [{"errors": [{"code": "err_x", "message": "no"}]}]})])
+    client = ActionClient(http, "https://mc.example", None)
+    assert client.post("reject", HOLD_REJECT, [{}], keyed_fails=True)["data"] == keyed["data"]
+    with pytest.raises(ApiError):
+        client.post("reject", HOLD_REJECT, [{}])
+    with pytest.raises(ApiError) as info:
+        client.post("reject", HOLD_REJECT, [{}], keyed_fails=True)
+    assert "err_x: no" in info.value.message
+
+
+def test_pages_follow_next_and_stop_on_a_repeated_token():
+    http = HttpClient(retries=0)
+
+    def page(data, nxt=None):
+        pagination = dict({"pageSize": 2}, **({"next": nxt} if nxt else {}))
+        return response(200, {"meta": {"status": 200, "pagination": pagination}, "data": data, "fail": []})
+
+    session = scripted_client(http, [page([{"id": 1}, {"id": 2}], "t1"), page([{"id": 3}, {"id": 4}], "t2"), page([])])
+    client = ActionClient(http, "https://mc.example", None)
+    assert [r["id"] for p in client.pages("list", "/x", {}, page_size=2) for r in p.records] == [1, 2, 3, 4]
+    assert [c["json"]["meta"]["pagination"].get("pageToken") for c in session.calls] == [None, "t1", "t2"]
+    scripted_client(http, [page([{"id": 1}], "t1"), page([{"id": 2}], "t1")])
+    with pytest.raises(ApiError) as info:
+        list(client.pages("list", "/x", {}))
+    assert "page token it had sent before" in info.value.message
+
+
+class FakeHost:
+    def __init__(self, **params):
+        base = dict(state="present", sender="@evil.example", option=None, description="d", from_part=None,
+                    recipient=None, from_date=None, to_date=None, enforced=False, enabled=True, override=False,
+                    bidirectional=False, comment="", source_ips=[])
+        base.update(params)
+        self.params = base
+        self.check_mode = False
+
+
+def policy(sender_type="email_domain", value="evil.example", to=None, part="envelope_from", option="block_sender"):
+    side = {"type": sender_type, "emailDomain" if sender_type == "email_domain" else "emailAddress": value}
+    return {"id": "p", "option": option, "policy": {"from": side, "to": to or {"type": "everyone"}, "fromPart": part}}
+
+
+@pytest.mark.parametrize("params, existing, expected", [
+    ({}, policy(), True),
+    ({}, policy(value="Evil.Example"), True),
+    ({}, policy(value="other.example"), False),
+    ({}, policy(part="both"), False),
+    ({"from_part": "both"}, policy(part="both"), True),
+    ({}, policy(option="no_action"), False),
+    ({}, policy(to={"type": "email_domain", "emailDomain": "acme.example"}), False),
+    ({"state": "absent"}, policy(part="both", option="no_action"), True),
+    ({"state": "absent", "from_part": "header_from"}, policy(part="both"), False),
+    ({"sender": "billing@evil.example"}, policy("individual_email_address", "billing@evil.example"), True),
+])
+def test_existing_policies_are_matched_on_sender_recipient_part_and_option(params, existing, expected):
+    module = BlockedSenderPolicy(None, host=FakeHost(**params))
+    assert module.matches(existing) is expected
+
+
+def test_party_forms():
+    assert party(None) == {"type": "everyone"}
+    assert party("@Evil.example") == {"type": "email_domain", "emailDomain": "evil.example"}
+    assert party("evil.example") == {"type": "email_domain", "emailDomain": "evil.example"}
+    assert party("A@Evil.example") == {"type": "individual_email_address", "emailAddress": "a@evil.example"}
+
+
+def test_incidents_in_both_shapes_and_settling():
+    one = {"id": "i1", "identified": 3, "successful": 1, "failed": 1}
+    assert incidents_of({"data": [{"incidents": [one]}]}) == [one]
+    assert incidents_of({"data": [one]}) == [one]
+    assert settled(one) is False and settled(dict(one, successful=2)) is True
+    assert settled({"identified": "3"}) is False
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class Reads:
+    """get-incident answers: the counts grow by one a read."""
+
+    def __init__(self, identified):
+        self.identified = identified
+        self.done = 0
+
+    def post(self, what, path, data, meta=None, keyed_fails=False):
+        self.done += 1
+        return {"data": [{"id": "i1", "identified": self.identified, "successful": self.done, "failed": 0}]}
+
+
+def remediation(**params):
+    host = FakeHost(**dict(dict(wait=True, wait_timeout=10.0, poll_interval=1.0), **params))
+    host.warnings = []
+    host.warn = host.warnings.append
+    module = RemediationIncident(None, host=host)
+    clock = Clock()
+    module.clock, module.sleep = clock, clock.sleep
+    return module, host, clock
+
+
+def test_waiting_stops_when_the_counts_settle():
+    module, host, clock = remediation()
+    incident = module.wait(Reads(3), {"id": "i1", "identified": 3, "successful": 0, "failed": 0})
+    assert incident["successful"] == 3 and clock.now == 3.0 and host.warnings == []
+
+
+def test_waiting_stops_at_the_timeout_with_a_warning():
+    module, host, clock = remediation(wait_timeout=4.5)
+    incident = module.wait(Reads(100), {"id": "i1", "identified": 100, "successful": 0, "failed": 0})
+    assert incident["successful"] == 4 and clock.now == 4.0
+    assert len(host.warnings) == 1 and "had not settled after 4.5 seconds" in host.warnings[0]
