@@ -199,7 +199,7 @@ class TrackingModule:
                 slices = decode_resume(token, self.binding())
             except ValueError as exc:
                 raise InputError(str(exc))
-            return slices, Window(slices[0].window.start, slices[-1].window.end)
+            return slices, Window(min(s.window.start for s in slices), max(s.window.end for s in slices))
         return None
 
     def slices_for(self, window, size=None):

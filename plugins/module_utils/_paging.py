@@ -36,12 +36,17 @@ RECENT_KEYS = 20000  # ids remembered for de-duplication: duplicates sit next to
 
 
 class Slice:
-    """A window to fetch, optionally from a vendor token on, skipping records of its first page."""
+    """A window to fetch, optionally from a vendor token on, skipping records of its first page.
 
-    def __init__(self, window, token=None, skip=0):
+    ``tag`` names a query of its own over the same window (a TMES policy event type): slices of one tag are in
+    time order, and the tags follow one another.
+    """
+
+    def __init__(self, window, token=None, skip=0, tag=None):
         self.window = window
         self.token = token
         self.skip = skip
+        self.tag = tag
 
 
 class Page:
@@ -58,8 +63,8 @@ MAX_SLICES = 10000  # parts of one run: more would only burn the vendor's rate l
 
 def encode_resume(slices, binding=None):
     """An opaque token for the slices still to fetch, bound to the module and query that made it."""
-    items = [{"s": format_iso(s.window.start), "e": format_iso(s.window.end), "t": s.token, "k": s.skip}
-             for s in slices]
+    items = [dict({"s": format_iso(s.window.start), "e": format_iso(s.window.end), "t": s.token, "k": s.skip},
+                  **({"g": s.tag} if s.tag is not None else {})) for s in slices]
     raw = json.dumps({"b": binding, "p": items}, separators=(",", ":")).encode("utf-8")
     return RESUME_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
@@ -96,9 +101,13 @@ def decode_resume(token, binding=None):
                 raise ValueError("bad skip")
             if item.get("t") is not None and not isinstance(item["t"], str):
                 raise ValueError("bad item")
-            if window.end < window.start or (slices and window.start <= slices[-1].window.end):
+            tag = item.get("g")
+            if tag is not None and not isinstance(tag, str):
+                raise ValueError("bad tag")
+            same_query = [s for s in slices if s.tag == tag]
+            if window.end < window.start or (same_query and window.start <= same_query[-1].window.end):
                 raise ValueError("bad window")
-            slices.append(Slice(window, item.get("t"), skip))
+            slices.append(Slice(window, item.get("t"), skip, tag))
     except _WrongQuery:
         raise ValueError("token belongs to another module or another query: resume with the same module and the "
                          "same query options as the run that gave next_token")
@@ -370,19 +379,20 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
                 emit((key, encode(outputs), len(outputs), page.token_used, index))
                 taken += 1
                 if budget is not None and taken >= budget:
-                    result.continuation = Slice(spec.window, page.token_used, index + 1)
+                    result.continuation = Slice(spec.window, page.token_used, index + 1, spec.tag)
                     return result
             next_token = page.next_token
             if stop.is_set():
                 if page.next_token is not None:
-                    result.continuation = Slice(spec.window, page.next_token, 0)
+                    result.continuation = Slice(spec.window, page.next_token, 0, spec.tag)
                 return result
     except ApiError as exc:
         if not allow_partial:
             raise
         result.error = exc
         # resume at the page that failed: the slice's own start, or the token of that page
-        result.continuation = Slice(spec.window, spec.token, spec.skip) if first else Slice(spec.window, next_token)
+        result.continuation = Slice(spec.window, spec.token, spec.skip, spec.tag) if first else \
+            Slice(spec.window, next_token, tag=spec.tag)
     return result
 
 
@@ -411,7 +421,7 @@ class _Merger:
         self.sink.add(payload, count)
         self.taken += 1
         if self.full():
-            self.cut = [Slice(spec.window, token_used, index + 1)]
+            self.cut = [Slice(spec.window, token_used, index + 1, spec.tag)]
             return False
         return True
 

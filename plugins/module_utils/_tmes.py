@@ -34,6 +34,8 @@ REGIONS = {
     "uk": "https://api.tmes-uk.trendmicro.com",
 }
 PATH = "/api/v1/log/mailtrackinglog"
+POLICY_PATH = "/api/v1/log/policyeventlog"
+EVENTS = ("anti_spoof", "threat", "spam", "content_filter", "dlp", "phishing", "anomaly")
 LOOKBACK = datetime.timedelta(hours=72)
 # TMES checks the 72 hours against each request: a start this close to the limit is moved forward
 LOOKBACK_MARGIN = datetime.timedelta(minutes=10)
@@ -78,10 +80,14 @@ def hint_for(status, code):
 class TmesClient:
     """The mail tracking log endpoint, page by page."""
 
-    def __init__(self, http, base_url, auth):
+    what = "read TMES mail tracking logs"
+
+    def __init__(self, http, base_url, auth, path=PATH):
         self.http = http
-        self.url = base_url.rstrip("/") + PATH
+        self.url = base_url.rstrip("/") + path
         self.auth = auth
+        if path != PATH:
+            self.what = "read the TMES policy event log"
 
     def params(self, traffic_type, window, direction=None, domain=None, limit=500):
         """The query for one slice: kept identical (``end`` included) on every page of it."""
@@ -109,7 +115,7 @@ class TmesClient:
         empty = 0
         while True:
             params = list(base_params) + ([("token", token)] if token else [])
-            page = self.http.request("read TMES mail tracking logs", "GET", self.url, auth=self.auth, params=params,
+            page = self.http.request(self.what, "GET", self.url, auth=self.auth, params=params,
                                      decode=lambda response, s=seen: _decode_page(response, s, limit),
                                      parse_error=parse_error, hint_for=hint_for)
             page.token_used = token
@@ -119,11 +125,11 @@ class TmesClient:
             if page.next_token is None:
                 return
             if empty >= MAX_EMPTY_PAGES:
-                raise ApiError("read TMES mail tracking logs", "TMES sent %d empty pages in a row, each with a new "
+                raise ApiError(self.what, "TMES sent %d empty pages in a row, each with a new "
                                "nextToken, so paging would not end" % empty, "GET", redact_url(self.url),
                                hint="This is a fault on the TMES side; try again later.")
             if count >= most:
-                raise ApiError("read TMES mail tracking logs", "TMES sent %d pages for one part of the window, more "
+                raise ApiError(self.what, "TMES sent %d pages for one part of the window, more "
                                "than it can hold" % count, "GET", redact_url(self.url),
                                hint="This is a fault on the TMES side; try again later, or use smaller windows.")
             # remembered to catch a token that comes back; a bounded set, as the page count is bounded

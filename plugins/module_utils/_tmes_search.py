@@ -30,12 +30,19 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._tmes import (
 )
 
 
-def argument_spec():
-    spec = dict(
+def tmes_auth_argspec():
+    """The TMES credentials and where to send them."""
+    return dict(
         api_url=dict(type="str"),
         region=dict(type="str", choices=sorted(REGIONS)),
         username=dict(type="str", fallback=(env_fallback, ["TMES_USERNAME"])),
         api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["TMES_API_KEY"])),
+    )
+
+
+def argument_spec():
+    spec = tmes_auth_argspec()
+    spec.update(
         traffic_type=dict(type="str", required=True, aliases=["type"], choices=["accepted_traffic", "blocked_traffic"]),
         direction=dict(type="str", choices=["in", "out"]),
         domain=dict(type="str"),

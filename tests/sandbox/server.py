@@ -42,6 +42,7 @@ from .mimecast_actions import PATHS as ACTION_PATHS
 from .mimecast_actions import MimecastActions
 from .reply import Reply, Request
 from .tmes import PATH as TMES_PATH
+from .tmes import POLICY_PATH as TMES_POLICY_PATH
 from .tmes import TmesApi
 from .tmes import parse_time as parse_tmes_time
 
@@ -155,7 +156,7 @@ class SandboxState:
 
 def route(path: str):
     """The endpoint name of a vendor path, or None."""
-    if path == TMES_PATH:
+    if path in (TMES_PATH, TMES_POLICY_PATH):
         return "tmes"
     if path in (TRACKING_PATH, FINDER_PATH):
         return "mimecast"
