@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import datetime
 import re
 import time
@@ -278,3 +279,48 @@ def test_same_seed_gives_same_records():
     assert [first.record(i) for i in range(300)] == [second.record(i) for i in range(300)]
     other = datamod.TmesData(6, 300, 1_800_000_000_000, campaign, 3)
     assert [first.record(i) for i in range(300)] != [other.record(i) for i in range(300)]
+
+
+POLICY = "/api/v1/log/policyeventlog"
+
+
+def policy_events(api, **params):
+    logs, query = [], dict(window(), **params)
+    while True:
+        response = api.http.get(api.url + POLICY, params=query, auth=api.tmes_auth(), timeout=30)
+        if response.status_code == 204:
+            return logs
+        assert response.status_code == 200, response.text
+        body = response.json()
+        logs += body["logs"]
+        if "nextToken" not in body:
+            return logs
+        query["token"] = urllib.parse.unquote(body["nextToken"])
+
+
+def test_policy_events_join_the_blocked_records_by_mail_id(api):
+    blocked, dummy = api.tmes_all(dict(window(), type="blocked_traffic"))
+    events = policy_events(api, limit="50")
+    assert sorted(e["mailID"] for e in events) == sorted(b["mailID"] for b in blocked)
+    by_id = {b["mailID"]: b for b in blocked}
+    for event in events:
+        record = by_id[event["mailID"]]
+        assert event["policyAction"] == record["action"] and event["recipients"] == [record["recipient"]]
+        assert isinstance(json.loads(event["details"]), dict)
+    campaign = api.info["campaign"]
+    phishing = policy_events(api, event="phishing")
+    ours = [e for e in phishing if e["subject"] == campaign["subject"]]
+    assert len(ours) == campaign["tmes_actions"]["Quarantined"]
+    assert all(campaign["url"] in e["details"] for e in ours)
+    assert {e["eventType"] for e in phishing} == {"phishing"}
+
+
+def test_policy_event_log_rules(api):
+    def get(**params):
+        return api.http.get(api.url + POLICY, params=dict(window(), **params), auth=api.tmes_auth(), timeout=30)
+
+    assert get(event="virus").status_code == 400
+    assert get(event="phishing", type="policy_logs").status_code == 200  # type is taken and not read
+    assert get(event="phishing", traffic="x").status_code == 400
+    assert api.http.get(api.url + POLICY, params=window(), timeout=30).status_code == 401
+    assert get(event="dlp").status_code == 204
