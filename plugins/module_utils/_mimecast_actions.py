@@ -534,7 +534,7 @@ class RemediationIncident(MimecastAction):
             matching = [i for i in incidents_of(body) if (MARKER % p["case"].strip()) in ("%s" % i.get("reason"))]
             existing = matching[0] if matching else None
         if existing is None and self.module.check_mode:
-            return dict(changed=True, incident=None, created=False, settled=False)
+            return dict(changed=True, incident=None, created=False, settled=False, counts={})
         if existing is None:
             body = client.post("open a Mimecast remediation incident", REM_CREATE, [item])
             incident, created = body["data"][0], True
@@ -542,8 +542,11 @@ class RemediationIncident(MimecastAction):
             incident, created = existing, False
         if p["wait"] and not self.module.check_mode:
             incident = self.wait(client, incident)
-        return dict(changed=created, created=created, incident=incident, settled=settled(incident),
-                    **dict((k, incident.get(k)) for k in ("id", "code", "identified", "successful", "failed")))
+        # the counts also come under counts: a top-level "failed" would mark the task as failed in Ansible
+        counts = dict((k, incident.get(k)) for k in ("identified", "successful", "failed"))
+        return dict(changed=created, created=created, incident=incident, settled=settled(incident), counts=counts,
+                    id=incident.get("id"), code=incident.get("code"), identified=counts["identified"],
+                    successful=counts["successful"])
 
     def wait(self, client, incident):
         """Read the incident again until its counts settle (successful + failed reach identified) or time is up."""

@@ -121,10 +121,13 @@ successful:
   description: How many of them were removed.
   returned: when there is an incident
   type: int
-failed:
-  description: How many could not be removed.
-  returned: when there is an incident
-  type: int
+counts:
+  description:
+    - The incident's counts, C(identified), C(successful) and C(failed) (how many could not be removed). C(failed) is
+      here and in RV(incident), not at the top, where Ansible would read it as the task failing.
+  returned: always
+  type: dict
+  sample: {identified: 8, successful: 8, failed: 0}
 '''
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_actions import (
