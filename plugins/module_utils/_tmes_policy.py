@@ -18,29 +18,21 @@ __metaclass__ = type
 import json
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._auth import TmesBasicAuth
-from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError, matching_argspec
+from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Slice
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_iso, format_tmes, utc_now
 from ansible_collections.emailsec.tracking.plugins.module_utils._tmes import EVENTS, LOOKBACK, POLICY_PATH, TmesClient
 from ansible_collections.emailsec.tracking.plugins.module_utils._tmes_search import (
-    MUTUALLY_EXCLUSIVE, TmesSearch, tmes_auth_argspec,
+    MUTUALLY_EXCLUSIVE, TmesSearch, tmes_query_argspec,
 )
 
 
 def argument_spec():
-    spec = tmes_auth_argspec()
+    spec = tmes_query_argspec()
     spec.update(
         events=dict(type="list", elements="str", choices=list(EVENTS), default=list(EVENTS)),
-        direction=dict(type="str", choices=["in", "out"]),
-        domain=dict(type="str"),
-        start=dict(type="str"),
-        end=dict(type="str"),
-        page_size=dict(type="int", default=500, aliases=["limit"]),
-        attachment_sha256=dict(type="str"),
-        url=dict(type="str"),
         threat=dict(type="str"),
     )
-    spec.update(matching_argspec())
     return spec
 
 

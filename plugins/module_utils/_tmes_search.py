@@ -40,10 +40,10 @@ def tmes_auth_argspec():
     )
 
 
-def argument_spec():
+def tmes_query_argspec():
+    """What both TMES logs are queried and matched by, besides the log's own choice (traffic type, event types)."""
     spec = tmes_auth_argspec()
     spec.update(
-        traffic_type=dict(type="str", required=True, aliases=["type"], choices=["accepted_traffic", "blocked_traffic"]),
         direction=dict(type="str", choices=["in", "out"]),
         domain=dict(type="str"),
         start=dict(type="str"),
@@ -53,6 +53,14 @@ def argument_spec():
         url=dict(type="str"),
     )
     spec.update(matching_argspec())
+    return spec
+
+
+def argument_spec():
+    spec = tmes_query_argspec()
+    spec.update(
+        traffic_type=dict(type="str", required=True, aliases=["type"], choices=["accepted_traffic", "blocked_traffic"]),
+    )
     return spec
 
 
