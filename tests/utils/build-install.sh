@@ -10,7 +10,7 @@ mkdir -p "$out/dist" "$out/install"
 tarball=$(find "$out/dist" -name 'emailsec-tracking-*.tar.gz' | head -n 1)
 "$VENV_NEW/bin/ansible-galaxy" collection install --force -p "$out/install" "$tarball"
 installed=$out/install/ansible_collections/emailsec/tracking
-for must in galaxy.yml MANIFEST.json meta/runtime.yml tests/sandbox/__main__.py; do
+for must in galaxy.yml MANIFEST.json meta/runtime.yml tests/sandbox/__main__.py LICENSE LICENSES/GPL-3.0-or-later.txt CHANGELOG.rst docs/awx/credential_types/tmes.yml; do
     [ -e "$installed/$must" ] || [ "$must" = galaxy.yml ] || die "the installed collection lacks $must"
 done
 for never in tests/unit tests/integration Makefile .ci; do

@@ -138,6 +138,20 @@ CATALOGUE = [
                                       "run unchanged"),
     (MIMECAST, {"dest": "/nonexistent-dir/out.jsonl"}, "dest: the directory /nonexistent-dir does not exist; create "
                                                        "it first or choose another path"),
+    # bounded work whatever the input: sub-second and too many slices, overflowing times, the task deadline
+    (MIMECAST, {"slice": "0.5s"}, "slice 0.5s is shorter than one second, the resolution of Mimecast's search; use 1s "
+                                  "or more"),
+    (MIMECAST, {"slice": "1s", "start": "-20d"}, "slice 1s cuts this window into 1728001 parts, more than 10000: use a "
+                                                 "longer slice"),
+    (TMES, {"start": "-99999999999w"}, "start: '-99999999999w' reaches further back than any of these APIs keeps "
+                                       "mail; give at most -400d"),
+    (MIMECAST, {"slice": "99999999999999999999w"}, "slice: '99999999999999999999w' is longer than any window of these "
+                                                   "APIs; give at most 400d"),
+    (TMES, {"total_timeout": 0}, "total_timeout must be more than 0 and less than 10000000 seconds, got 0.0"),
+    (TMES, {"token": "esr1.eyJiIjogbnVsbCwgInAiOiBbeyJzIjogIjIwMjYtMTEtMjJUMDE6MDA6MDBaIiwgImUiOiAiMjAyNi0xMS0yMlQwMjow"
+                     "MDowMFoiLCAidCI6IG51bGwsICJrIjogMX1dfQ"},
+     "token belongs to another module or another query: resume with the same module and the same query options as "
+     "the run that gave next_token"),
 ]
 
 
