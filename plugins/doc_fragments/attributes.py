@@ -17,7 +17,7 @@ attributes:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads from the vendor and runs the same in check mode. Only O(dest) can change
-      something; check mode then predicts RV(changed) exactly and writes nothing.
+      something; check mode then predicts C(changed) exactly and writes nothing.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in diff mode) when in diff mode.
     support: none

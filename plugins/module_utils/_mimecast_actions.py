@@ -224,6 +224,7 @@ def _address(value):
 def criteria_match(held, sender=None, recipient=None, subject=None, reason=None):
     """Whether a held message matches every criterion given: an address or a domain (@example.com or
     example.com), a text in the subject, a text in the hold reason or its code (all case-insensitive)."""
+
     def address_ok(wanted, addresses):
         wanted = wanted.strip().lower()
         if "@" in wanted and not wanted.startswith("@"):
@@ -254,7 +255,7 @@ def held_argspec():
         start=dict(type="str"),
         end=dict(type="str"),
         reason_type=dict(type="str", choices=list(REASON_TYPES)),
-        message=dict(type="str"),
+        reject_message=dict(type="str"),
         notify=dict(type="bool", default=False),
         reject_fields=dict(type="str", default="documented", choices=["documented", "api2"]),
     )
@@ -300,8 +301,8 @@ class HeldMessage(MimecastAction):
                              % ", ".join(sorted(criteria)))
         if p["ids"] is None and not criteria:
             raise InputError("nothing selected: give ids, or at least one of sender, recipient, subject, reason")
-        if p["state"] == "released" and (p["reason_type"] or p["message"] or p["notify"]):
-            raise InputError("reason_type, message and notify go with state=rejected only")
+        if p["state"] == "released" and (p["reason_type"] or p["reject_message"] or p["notify"]):
+            raise InputError("reason_type, reject_message and notify go with state=rejected only")
         client = self.client()
         window = self.window(30)
         queue = read_hold_queue(client, {"page_size": PAGE_SIZE}, window)
@@ -323,7 +324,7 @@ class HeldMessage(MimecastAction):
                 results[i] = {"id": i, "outcome": "released" if done else "not_held", "message": message}
         elif targets:
             body = client.post("reject Mimecast held messages", HOLD_REJECT, [reject_item(
-                targets, p["reason_type"], p["message"], p["notify"], p["reject_fields"])], keyed_fails=True)
+                targets, p["reason_type"], p["reject_message"], p["notify"], p["reject_fields"])], keyed_fails=True)
             outcomes = outcomes_of(body, "reject")
             for i in targets:
                 done, message = outcomes.get(i, (False, None))

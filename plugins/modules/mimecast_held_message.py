@@ -74,9 +74,10 @@ options:
       - REVIEWER DISAPPROVES OF CONTENT
       - INAPPROPRIATE COMMUNICATION
       - MESSAGE GOES AGAINST EMAIL POLICIES
-  message:
+  reject_message:
     description:
-      - A message for the sender of rejected messages (O(state=rejected)).
+      - A message for the sender of rejected messages (O(state=rejected)); Mimecast's C(message) field (C(notes) with
+        O(reject_fields=api2)). Ansible keeps the option name C(message) for itself.
     type: str
   notify:
     description:

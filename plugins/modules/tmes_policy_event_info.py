@@ -12,8 +12,9 @@ module: tmes_policy_event_info
 short_description: Read the Trend Micro Email Security policy event log
 version_added: 0.2.0
 description:
-  - Reads what TMES policies did to messages and why, with C(GET /api/v1/log/policyeventlog), page by page: the
-    event type (phishing, threat, spam, ...), the policy, its action and the details (threat names, files, URLs).
+  - Reads what TMES policies did to messages and why, with C(GET /api/v1/log/policyeventlog), page by page, that is
+    the event type (phishing, threat, spam, ...), the policy, its action and the details (threat names, files,
+    URLs).
   - TMES takes one event type a request; each type in O(events) is its own query over the window, and the events
     come back in the order of O(events), each in time order.
   - The same hosts, credentials, 72-hour rule, paging and answers as M(emailsec.tracking.tmes_mail_tracking_info),

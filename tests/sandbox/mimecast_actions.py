@@ -185,8 +185,9 @@ class MimecastActions:
             return bad("err_validation_search_by", "searchBy needs fieldName (%s) and a value."
                        % ", ".join(SEARCH_FIELDS))
         filters = item.get("filterBy") or []
-        if not isinstance(filters, list) or not all(isinstance(f, dict) and f.get("fieldName") in
-                                                     ("route", "heldGroup", "attachments") for f in filters):
+        known = ("route", "heldGroup", "attachments")
+        if not isinstance(filters, list) or not all(isinstance(f, dict) and f.get("fieldName") in known
+                                                    for f in filters):
             return bad("err_validation_filter_by", "filterBy items need fieldName route, heldGroup or attachments.")
         if not item.get("admin"):
             # default false: only the authenticated user's own holds, and the API user holds no mail
@@ -460,8 +461,8 @@ class MimecastActions:
             if found is None:
                 return refused("err_policy_not_found", "No policy has this id.", body["data"][0])
             return Reply(200, envelope(200, [json.loads(json.dumps(found))]))
-        return self._page(body, [json.loads(json.dumps(p)) for p in sorted(self.policies.values(),
-                                                                            key=lambda p: p["id"])])
+        ordered = sorted(self.policies.values(), key=lambda p: p["id"])
+        return self._page(body, [json.loads(json.dumps(p)) for p in ordered])
 
     def _policy_delete(self, body, bearer):
         if len(body["data"]) != 1 or set(body["data"][0]) != {"id"}:

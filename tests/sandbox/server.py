@@ -118,8 +118,8 @@ class SandboxState:
 
     def stats(self) -> dict:
         with self._lock:
-            requests = {name: self.counts.get(name, 0) for name in ("tmes", "mimecast", "oauth", "held", "remediation",
-                                                                     "policy", "unknown")}
+            names = ("tmes", "mimecast", "oauth", "held", "remediation", "policy", "unknown")
+            requests = {name: self.counts.get(name, 0) for name in names}
             return {"requests": requests, "total": sum(requests.values())}
 
     def recent_requests(self) -> list:
