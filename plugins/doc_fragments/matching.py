@@ -15,8 +15,9 @@ options:
   sender:
     description:
       - Keep records whose envelope sender or header sender is this address, or is in this domain.
-      - Write an exact address (V(user@example.com), case-insensitive) or a domain (V(@example.com) or
-        V(example.com); sub-domains are not included).
+      - Write an exact address (V(user@example.com), case-insensitive), a domain (V(@example.com) or
+        V(example.com); sub-domains are not included), or a domain with every sub-domain (V(*.example.com)), for
+        lookalike campaigns that send from C(mail.<domain>).
     type: str
   recipient:
     description:

@@ -67,4 +67,6 @@ options:
       - It is applied as records arrive, to each record on its own (as a list of one), and must give a list back.
         Filters and projections work; sorting, slicing and counting belong in the playbook.
     type: str
+requirements:
+  - jmespath (for O(query))
 '''

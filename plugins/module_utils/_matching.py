@@ -5,8 +5,9 @@
 
 For internal use by this collection only; the interface may change without notice.
 
-Rules: ``sender`` and ``recipient`` are an exact address (case-insensitive) or a
-domain (``@example.com`` or ``example.com``, sub-domains not included);
+Rules: ``sender`` and ``recipient`` are an exact address (case-insensitive), a
+domain (``@example.com`` or ``example.com``, sub-domains not included), or a domain
+with its sub-domains (``*.example.com``);
 ``subject`` and ``url`` are case-insensitive substrings; ``sender_ip`` is an
 address or a CIDR network; ``message_id`` is compared without angle brackets;
 ``attachment_sha256`` is 64 hex digits; ``route`` (Mimecast) is matched exactly.  All given criteria must
@@ -42,6 +43,12 @@ class MatchInputError(ValueError):
 
 def _address_rule(value, option):
     text = value.strip().lower()
+    if text.startswith("*.") or text.startswith("@*."):
+        # a domain and every sub-domain of it: lookalike campaigns often send from mail.<domain>
+        text = text.lstrip("@")[2:]
+        if not _DOMAIN_RE.match(text):
+            raise MatchInputError("%s: %r is not a domain pattern; write *.example.com" % (option, value))
+        return ("subdomains", text)
     if text.startswith("@"):
         text = text[1:]
         if not _DOMAIN_RE.match(text):
@@ -65,7 +72,10 @@ def _address_matches(rule, address):
     kind, wanted = rule
     if kind == "address":
         return address == wanted
-    return address.rsplit("@", 1)[-1] == wanted
+    domain = address.rsplit("@", 1)[-1]
+    if kind == "subdomains":
+        return domain == wanted or domain.endswith("." + wanted)
+    return domain == wanted
 
 
 def _bare_address(value):

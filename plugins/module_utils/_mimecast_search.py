@@ -141,8 +141,9 @@ class MimecastSearch(MimecastCredentials, TrackingModule):
             return p["message_id"].strip(), None
         advanced = {}
         for option, field in (("sender", "from"), ("recipient", "to")):
-            if p[option]:
+            if p[option] and not p[option].strip().lstrip("@").startswith("*."):
                 advanced[field] = p[option].strip().lstrip("@")
+            # a domain with its sub-domains (*.example.com) is matched on the results only, like a network
         if p["subject"]:
             advanced["subject"] = p["subject"]
         if p["sender_ip"]:
@@ -159,6 +160,9 @@ class MimecastSearch(MimecastCredentials, TrackingModule):
             # the message finder's field table types route as an array of strings (its example shows a string;
             # the sandbox takes both)
             advanced["route"] = [p["route"]]
+        if not advanced:
+            raise InputError("Mimecast cannot search for a network or a *.domain pattern alone: give another "
+                             "criterion beside it (they are then applied to the results)")
         return None, advanced
 
     def main(self):

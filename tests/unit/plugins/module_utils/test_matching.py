@@ -150,3 +150,15 @@ def test_values_of_the_wrong_type_never_match_and_never_crash(fields, record, cr
 def test_a_single_url_string_is_one_url_not_its_characters():
     record = {"mailID": "a", "embeddedUrls": "https://evil.example/x"}
     assert Matcher(TMES_FIELDS, url="evil.example").matches(record) is True
+
+
+@pytest.mark.parametrize("address, expected", [
+    ("billing@acme-invoice.example", True), ("billing@mail.acme-invoice.example", True),
+    ("x@a.b.acme-invoice.example", True), ("x@notacme-invoice.example", False), ("x@acme-invoice.example.org", False),
+])
+def test_a_domain_pattern_takes_every_sub_domain(address, expected):
+    for pattern in ("*.acme-invoice.example", "@*.acme-invoice.example"):
+        assert Matcher(TMES_FIELDS, sender=pattern).matches({"sender": address}) is expected
+    # the plain domain form still excludes sub-domains
+    assert Matcher(TMES_FIELDS, sender="@acme-invoice.example").matches({"sender": address}) is \
+        address.endswith("@acme-invoice.example")

@@ -152,6 +152,9 @@ CATALOGUE = [
                      "MDowMFoiLCAidCI6IG51bGwsICJrIjogMX1dfQ"},
      "token belongs to another module or another query: resume with the same module and the same query options as "
      "the run that gave next_token"),
+    (MIMECAST, {"sender": "*.acme-invoice-notice.example"}, "Mimecast cannot search for a network or a *.domain "
+                                                            "pattern alone: give another criterion beside it (they "
+                                                            "are then applied to the results)"),
 ]
 
 
