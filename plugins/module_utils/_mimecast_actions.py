@@ -201,6 +201,7 @@ class HeldMessageInfo(MimecastAction):
         else:
             window = self.window(30).floor(self.resolution)
             slices = self.slices_for(window)
+
         def fetch(spec, stop):
             return client.pages("read the Mimecast hold queue", HOLD_LIST, hold_item(p, spec.window), spec.token,
                                 p["page_size"], stop)
