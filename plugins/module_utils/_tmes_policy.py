@@ -20,8 +20,8 @@ import json
 from ansible_collections.emailsec.tracking.plugins.module_utils._auth import TmesBasicAuth
 from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Slice
-from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_iso, format_tmes, utc_now
-from ansible_collections.emailsec.tracking.plugins.module_utils._tmes import EVENTS, LOOKBACK, POLICY_PATH, TmesClient
+from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_tmes, utc_now
+from ansible_collections.emailsec.tracking.plugins.module_utils._tmes import EVENTS, POLICY_PATH, TmesClient
 from ansible_collections.emailsec.tracking.plugins.module_utils._tmes_search import (
     MUTUALLY_EXCLUSIVE, TmesSearch, tmes_query_argspec,
 )
@@ -85,10 +85,7 @@ class PolicyEventSearch(TmesSearch):
 
     def main(self):
         p = self.params
-        self.check_common()
-        if not 1 <= p["page_size"] <= 500:
-            raise InputError("page_size must be from 1 to 500 (TMES returns at most 500 records a page), got %d"
-                             % p["page_size"])
+        self.check_query()
         if p["sender_ip"]:
             raise InputError("sender_ip cannot be matched on policy events, which carry no sending IP address")
         events = list(dict.fromkeys(p["events"]))
@@ -107,12 +104,9 @@ class PolicyEventSearch(TmesSearch):
                 return any(threat in n.lower() for n in names) and (base is None or base.matches(record))
             pipeline.matcher = _Rule(matches)
         now = utc_now()
-        resumed = self.resume_slices()
+        resumed = self.resumed_within_reach(now)
         if resumed is not None:
             slices, window = resumed
-            if window.start < now - LOOKBACK:
-                raise InputError("token: the run it resumes started at %s, more than 72 hours ago, and TMES no longer "
-                                 "returns those events; start a new search (without token)" % format_iso(window.start))
             if any(s.tag not in events for s in slices):
                 raise InputError("token belongs to another module or another query: resume with the same events")
         else:

@@ -103,25 +103,34 @@ class TmesSearch(TrackingModule):
                 window.end = window.start
         return window
 
+    def check_query(self):
+        """The checks of every TMES log query, before any request."""
+        self.check_common()
+        if not 1 <= self.params["page_size"] <= 500:
+            raise InputError("page_size must be from 1 to 500 (TMES returns at most 500 records a page), got %d"
+                             % self.params["page_size"])
+
+    def resumed_within_reach(self, now):
+        """(slices, window) of a resume token, refused when its run started more than 72 hours ago; or None."""
+        resumed = self.resume_slices()
+        if resumed is not None and resumed[1].start < now - LOOKBACK:
+            raise InputError("token: the run it resumes started at %s, more than 72 hours ago, and TMES no longer "
+                             "returns those logs; start a new search (without token) from at most 72 hours ago"
+                             % format_iso(resumed[1].start))
+        return resumed
+
     def main(self):
         p = self.params
-        self.check_common()
-        if not 1 <= p["page_size"] <= 500:
-            raise InputError("page_size must be from 1 to 500 (TMES returns at most 500 records a page), got %d"
-                             % p["page_size"])
+        self.check_query()
         base_url = self.base_url()
         auth = TmesBasicAuth(p["username"], p["api_key"])
         criteria = {k: p[k] for k in ("sender", "recipient", "subject", "sender_ip", "message_id",
                                       "attachment_sha256", "url")}
         pipeline = self.pipeline(record_key, TMES_FIELDS, criteria)
         now = utc_now()
-        resumed = self.resume_slices()
+        resumed = self.resumed_within_reach(now)
         if resumed is not None:
             slices, window = resumed
-            if window.start < now - LOOKBACK:
-                raise InputError("token: the run it resumes started at %s, more than 72 hours ago, and TMES no longer "
-                                 "returns those logs; start a new search (without token) from at most 72 hours ago"
-                                 % format_iso(window.start))
         else:
             window = self.window(now)
             slices = self.slices_for(window)

@@ -65,3 +65,15 @@ print("\n".join("export %s=%s" % (k, shlex.quote(v)) for k, v in env.items()))
 PY
 )"
 }
+
+# run_scanned PLAYBOOK [ansible-playbook args]: run it at -vvvv against the sandbox; no credential or auth header may
+# appear anywhere in its output
+run_scanned() {
+    local playbook=$1
+    shift
+    ansible-playbook "$playbook" -e "@$SANDBOX_VARS" -vvvv "$@" > "$SANDBOX_DIR/vvvv.log" 2>&1 || {
+        cat "$SANDBOX_DIR/vvvv.log"
+        return 1
+    }
+    assert_no_secrets "$SANDBOX_DIR/vvvv.log"
+}
