@@ -122,7 +122,8 @@ class TrackingModule:
     """The options and the run both searches share, for a module (AnsibleModule) or a lookup.
 
     ``host`` stands in for AnsibleModule when a lookup runs the search: it has ``params`` (validated against
-    the same argument spec), ``check_mode``, ``ansible_version``, ``warn(msg)`` and ``fail_json(**kwargs)``.
+    the same argument spec), ``check_mode``, ``ansible_version`` and ``warn(msg)``; the lookup checks the Python
+    libraries itself and turns ``outcome()`` failures into its own errors.
     """
 
     output = True  # False for the modules that act: no max_records, token, concurrency, dest, query
