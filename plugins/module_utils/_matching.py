@@ -31,7 +31,7 @@ except ImportError:
     JMESPathError = Exception
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-CRITERIA = ("sender", "recipient", "subject", "sender_ip", "message_id", "attachment_sha256", "url", "route")
+CRITERIA = ("sender", "recipient", "subject", "sender_ip", "message_id", "attachment_sha256", "url", "route", "threat")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 _ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -94,7 +94,7 @@ class Matcher:
     """Compiled criteria; ``fields`` says where each lives in one vendor's records."""
 
     def __init__(self, fields, sender=None, recipient=None, subject=None, sender_ip=None, message_id=None,
-                 attachment_sha256=None, url=None, route=None):
+                 attachment_sha256=None, url=None, route=None, threat=None):
         self.fields = fields
         self.rules = []
         if sender:
@@ -124,6 +124,8 @@ class Matcher:
             self.rules.append(("url", url.lower()))
         if route:
             self.rules.append(("route", route.lower()))
+        if threat:
+            self.rules.append(("threat", threat.lower()))
         unsupported = [name for name, rule in self.rules if name not in fields]
         if unsupported:
             raise MatchInputError("%s cannot be matched on these records" % ", ".join(unsupported))
@@ -145,7 +147,7 @@ class Matcher:
                 ok = any(v and strip_brackets(v) == rule for v in values)
             elif name in ("attachment_sha256", "route"):
                 ok = any(v and v.lower() == rule for v in values)
-            else:  # subject, url: substrings
+            else:  # subject, url, threat: substrings
                 ok = any(v and rule in v.lower() for v in values)
             if not ok:
                 return False

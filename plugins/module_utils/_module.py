@@ -206,8 +206,6 @@ class TrackingModule:
     def slices_for(self, window, size=None):
         concurrency = self.params["concurrency"]
         if size is not None:
-            if size < self.resolution:
-                raise InputError("slice must be at least %s, the vendor's time resolution" % self.resolution)
             planned = (window.end - window.start) // size + 1
             if planned > MAX_SLICES:
                 raise InputError("slice %s cuts this window into %d parts, more than %d: use a longer slice"

@@ -75,6 +75,7 @@ POLICY_FIELDS = {
     "message_id": lambda r: [r.get("messageID")],
     "attachment_sha256": lambda r: (r.get("decoded_details") or {}).get("file_sha256") or [],
     "url": lambda r: (r.get("decoded_details") or {}).get("urls") or [],
+    "threat": lambda r: (r.get("decoded_details") or {}).get("threat_names") or [],
 }
 
 
@@ -94,15 +95,8 @@ class PolicyEventSearch(TmesSearch):
         base_url = self.base_url()
         auth = TmesBasicAuth(p["username"], p["api_key"])
         criteria = dict((k, p[k]) for k in ("sender", "recipient", "subject", "message_id", "attachment_sha256",
-                                            "url"))
+                                            "url", "threat"))
         pipeline = self.pipeline(event_key, POLICY_FIELDS, criteria)
-        threat = (p["threat"] or "").lower()
-        matcher = pipeline.matcher
-        if threat:
-            def matches(record, base=matcher):
-                names = (record.get("decoded_details") or {}).get("threat_names") or []
-                return any(threat in n.lower() for n in names) and (base is None or base.matches(record))
-            pipeline.matcher = _Rule(matches)
         now = utc_now()
         resumed = self.resumed_within_reach(now)
         if resumed is not None:
@@ -126,13 +120,6 @@ class PolicyEventSearch(TmesSearch):
 
         outcome = self.collect(slices, fetch, pipeline)
         return self.results(outcome, "events", window, pages=outcome.pages, searched_events=events)
-
-
-class _Rule:
-    """A matcher made of one function (the threat name rule beside the usual criteria)."""
-
-    def __init__(self, function):
-        self.matches = function
 
 
 __all__ = ["argument_spec", "PolicyEventSearch", "MUTUALLY_EXCLUSIVE", "decode_details"]

@@ -12,9 +12,12 @@ import json
 
 import pytest
 
+from ansible_collections.emailsec.tracking.plugins.module_utils._matching import Matcher
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Slice, decode_resume, encode_resume
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import Window
-from ansible_collections.emailsec.tracking.plugins.module_utils._tmes_policy import decode_details, event_key
+from ansible_collections.emailsec.tracking.plugins.module_utils._tmes_policy import (
+    POLICY_FIELDS, decode_details, event_key,
+)
 
 UTC = datetime.timezone.utc
 SHA = "A" * 64
@@ -53,3 +56,11 @@ def test_resume_tokens_keep_each_part_s_event_type():
     slices = [Slice(window, "tok", 3, "threat"), Slice(window, None, 0, "phishing")]
     back = decode_resume(encode_resume(slices, "b"), "b")
     assert [(s.tag, s.token, s.skip) for s in back] == [("threat", "tok", 3), ("phishing", None, 0)]
+
+
+def test_threat_names_are_matched_as_text_beside_the_other_criteria():
+    event = {"sender": "a@evil.example", "decoded_details": decode_details({"threatNames": ["TROJ_GEN.R002C0DKN"]})}
+    assert Matcher(POLICY_FIELDS, threat="troj_gen").matches(event) is True
+    assert Matcher(POLICY_FIELDS, threat="ransom").matches(event) is False
+    assert Matcher(POLICY_FIELDS, threat="troj", sender="@other.example").matches(event) is False
+    assert Matcher(POLICY_FIELDS, threat="troj").matches({"decoded_details": None}) is False
