@@ -18,7 +18,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import email.utils
 import ipaddress
 import json
 import random
@@ -53,11 +52,10 @@ except ImportError:
     class Urllib3ReadTimeout(Urllib3Error):
         pass
 
+from ansible_collections.emailsec.tracking.plugins.module_utils._retry import backoff, server_wait
+
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 MAX_BODY_BYTES = 64 * 1048576  # no page of either API comes near this, compressed or not
-BACKOFF_BASE = 0.5
-EPOCH_SECONDS_FLOOR = 1e9  # an X-RateLimit-Reset at or above this is a point in time, not a wait
-EPOCH_MS_FLOOR = 1e12
 
 
 class ApiError(Exception):
@@ -75,6 +73,7 @@ class ApiError(Exception):
         self.attempts = attempts
         self.hint = hint
         self.retryable = retryable
+        self.maybe_applied = False  # the request may have been carried out although it failed (see request())
         self.secrets = ()  # what the request carried: redacted from vendor text that echoes it
         super(ApiError, self).__init__(what)
 
@@ -175,53 +174,6 @@ def redact_url(url):
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def parse_retry_after(value, now):
-    """Seconds to wait for a ``Retry-After`` value (seconds or an HTTP date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment is None:
-        return None
-    return max(0.0, moment.timestamp() - now)
-
-
-def parse_rate_limit_reset(value, now):
-    """Seconds to wait for Mimecast's ``X-RateLimit-Reset``: milliseconds to wait, or an epoch time."""
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if number >= EPOCH_MS_FLOOR:
-        return max(0.0, number / 1000.0 - now)
-    if number >= EPOCH_SECONDS_FLOOR:
-        return max(0.0, number - now)
-    return max(0.0, number / 1000.0)
-
-
-def server_wait(headers, now):
-    """The wait a response asks for, in seconds, or None when it names none."""
-    wait = parse_retry_after(headers.get("Retry-After"), now)
-    if wait is None:
-        wait = parse_rate_limit_reset(headers.get("X-RateLimit-Reset"), now)
-    return wait
-
-
-def backoff(attempt, cap, rand=random.random):
-    """Exponential backoff with jitter for retry number ``attempt`` (1-based): in [d/2, d], d = base * 2^(n-1)."""
-    ceiling = min(cap, BACKOFF_BASE * (2 ** (attempt - 1)))
-    return ceiling / 2.0 + rand() * ceiling / 2.0
-
-
 class NoAuth:
     """Requests that carry no credentials."""
 
@@ -278,11 +230,17 @@ class HttpClient:
                 self.calls += 1
 
     def request(self, what, method, url, auth=None, params=None, data=None, json_body=None, decode=None,
-                parse_error=None, hint_for=None):
+                parse_error=None, hint_for=None, idempotent=True):
         """Send one request with retries; returns ``decode(response)`` (or the response).
 
         ``decode`` may raise ResponseError; ``parse_error(response)`` returns the vendor's
         (code, message) for an error response; ``hint_for(status, code)`` what to do about it.
+
+        ``idempotent=False`` (a request that creates something) is never sent twice by this loop: a failure after
+        which the vendor may have acted (a timeout, a cut connection, a 5xx, an unreadable 2xx body) is raised at
+        once with ``maybe_applied`` set, so that the caller looks for what it may have created before it sends the
+        request again.  Failures that prove nothing was done (HTTP 429, a refused connection, 401 before the
+        token is renewed) are retried as usual.
         """
         auth = auth or NoAuth()
         shown_url = redact_url(url)
@@ -305,9 +263,17 @@ class HttpClient:
                 self._read(response, started)
             except requests.exceptions.SSLError as exc:
                 raise _tls_error(what, method, url, shown_url, exc, attempts)
-            except (requests.exceptions.Timeout, _TooSlow):
+            except (requests.exceptions.Timeout, _TooSlow) as exc:
+                if self.deadline is not None and self.monotonic() >= self.deadline - 0.01:
+                    # the run's deadline cut this request short, not the per-request timeout
+                    error = ApiError(what, "the task's total_timeout of %s seconds ran out during a request"
+                                     % self.total_timeout, method, shown_url, attempts=attempts,
+                                     hint="Raise total_timeout, narrow the window, or raise concurrency.")
+                    error.maybe_applied = not isinstance(exc, requests.exceptions.ConnectTimeout)
+                    raise error
                 last = ApiError(what, "no complete answer within the timeout of %s seconds" % self.timeout, method,
                                 shown_url, retryable=True, hint="Raise timeout, or check the network path to the API.")
+                last.maybe_applied = not isinstance(exc, requests.exceptions.ConnectTimeout)
             except _TooLarge as exc:
                 raise ApiError(what, "the answer is larger than %d MiB (%s), more than any page of this API holds"
                                % (self.max_body // 1048576, exc.what), method, shown_url, attempts=attempts,
@@ -322,6 +288,8 @@ class HttpClient:
                     requests.exceptions.ContentDecodingError) as exc:
                 last = ApiError(what, "the connection failed or was cut (%s)" % _short(exc), method, shown_url,
                                 retryable=True, hint="Check the URL, the proxy settings and the network path.")
+                # a refused connection never reached the server; anything else may have after the request was sent
+                last.maybe_applied = "Connection refused" not in str(exc)
             else:
                 outcome = self._judge(what, method, shown_url, response, decode, parse_error, hint_for, auth)
                 if outcome is _REFRESH:
@@ -332,13 +300,19 @@ class HttpClient:
                     outcome = self._final_error(what, method, shown_url, response, parse_error, hint_for, auth)
                 if not isinstance(outcome, ApiError):
                     return outcome
-                outcome.secrets = _header_secrets(headers)
+                outcome.secrets = _header_secrets(headers) + _form_secrets(data)
                 if not outcome.retryable:
                     outcome.attempts = attempts
                     raise outcome
                 last = outcome
+                # a 429 was refused before any work; a 5xx or an unreadable success may have done it
+                last.maybe_applied = response.status_code != 429
                 if response.status_code in RETRY_STATUSES:
                     wait = server_wait(response.headers, self.clock())
+            if not idempotent and last.maybe_applied:
+                last.attempts = attempts
+                last.cause += "; not sent again, because the vendor may have acted on it"
+                raise last
             if attempts > self.retries:
                 last.attempts = attempts
                 last.cause = "gave up after %d attempts; the last failure: %s" % (attempts, last.cause)
@@ -520,6 +494,14 @@ def _header_secrets(headers):
     elif scheme == "MC" and ":" in credential:
         found.extend(credential.split(":", 1))
     return tuple(sorted(found, key=len, reverse=True))
+
+
+def _form_secrets(data):
+    """Secret values of a form body (an OAuth2 token request's client_secret), which a token endpoint may echo."""
+    if not isinstance(data, dict):
+        return ()
+    return tuple(v for k, v in data.items() if isinstance(v, str) and any(
+        word in k.lower() for word in ("secret", "password", "key", "token")))
 
 
 def _vendor_error(response, parse_error):

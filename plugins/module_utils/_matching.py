@@ -31,7 +31,6 @@ except ImportError:
     JMESPathError = Exception
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-CRITERIA = ("sender", "recipient", "subject", "sender_ip", "message_id", "attachment_sha256", "url", "route", "threat")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 _ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -94,13 +93,15 @@ class Matcher:
     """Compiled criteria; ``fields`` says where each lives in one vendor's records."""
 
     def __init__(self, fields, sender=None, recipient=None, subject=None, sender_ip=None, message_id=None,
-                 attachment_sha256=None, url=None, route=None, threat=None):
+                 attachment_sha256=None, url=None, route=None, threat=None, reason=None, header_from=None):
         self.fields = fields
         self.rules = []
         if sender:
             self.rules.append(("sender", _address_rule(sender, "sender")))
         if recipient:
             self.rules.append(("recipient", _address_rule(recipient, "recipient")))
+        if header_from:
+            self.rules.append(("header_from", _address_rule(header_from, "header_from")))
         if subject:
             self.rules.append(("subject", subject.lower()))
         if sender_ip:
@@ -126,6 +127,8 @@ class Matcher:
             self.rules.append(("route", route.lower()))
         if threat:
             self.rules.append(("threat", threat.lower()))
+        if reason:
+            self.rules.append(("reason", reason.lower()))
         unsupported = [name for name, rule in self.rules if name not in fields]
         if unsupported:
             raise MatchInputError("%s cannot be matched on these records" % ", ".join(unsupported))
@@ -139,7 +142,7 @@ class Matcher:
         for name, rule in self.rules:
             # a vendor value of another type than text (a number, a list, null) never matches, and never crashes
             values = [v for v in self.fields[name](record) if isinstance(v, str)]
-            if name in ("sender", "recipient"):
+            if name in ("sender", "recipient", "header_from"):
                 ok = any(_address_matches(rule, v) for v in values)
             elif name == "sender_ip":
                 ok = any(_ip_in(v, rule) for v in values)
@@ -147,7 +150,7 @@ class Matcher:
                 ok = any(v and strip_brackets(v) == rule for v in values)
             elif name in ("attachment_sha256", "route"):
                 ok = any(v and v.lower() == rule for v in values)
-            else:  # subject, url, threat: substrings
+            else:  # subject, url, threat, reason: substrings
                 ok = any(v and rule in v.lower() for v in values)
             if not ok:
                 return False
@@ -231,6 +234,24 @@ def _party(record, key):
     value = record.get(key)
     return value.get("emailAddress") if isinstance(value, dict) else None
 
+
+def _held_address(key):
+    """An address of a held message: ``{"emailAddress": ...}``, one such object alone or a list of them (the
+    captured hold queue answers ``to`` as one object; the documentation suggests a list)."""
+    def get(record):
+        return [v.get("emailAddress") for v in _dicts(record.get(key))]
+    return get
+
+
+# The hold queue (get-hold-message-list): "from" is the envelope sender, "fromHeader" the header From, which the
+# sending side controls; a release or reject by sender matches the envelope only (header_from is its own field).
+HELD_FIELDS = {
+    "sender": _held_address("from"),
+    "header_from": _held_address("fromHeader"),
+    "recipient": _held_address("to"),
+    "subject": _one("subject"),
+    "reason": lambda r: [r.get("reason"), r.get("reasonCode"), r.get("policyInfo")],
+}
 
 MIMECAST_FIELDS = {
     "sender": lambda r: [_party(r, "fromEnv"), _party(r, "fromHdr")],

@@ -1,9 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the emailsec.tracking collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Mimecast: regions, paths, the search request, the meta/data/fail envelope, 418 and fail[] mapping.
+"""Mimecast: regions, paths, the meta/data/fail envelope and its errors, and the one client every Mimecast module
+uses (the tracking search, the list endpoints with token paging, and single requests that act).
 
 For internal use by this collection only; the interface may change without notice.
+
+Where each vendor word and shape comes from: the envelope, ``fail[]`` on HTTP 200 and the 418 rule from Mimecast's
+API documentation; the ``fail[]`` shapes from real answers (``fail[].errors[]`` in API 1.0 captures, ``code`` and
+``message`` directly on the item in API 2.0 401/403 captures, ``key`` naming the item a failure belongs to in a
+captured refusal of a managed URL); paging by ``meta.pagination.next`` from captured list answers (hold queue,
+managed URLs).  docs/docsite/rst/guide_maintainers.rst shows where a new endpoint goes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,6 +19,7 @@ __metaclass__ = type
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, ResponseError, json_body, redact_url
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Page
+from ansible_collections.emailsec.tracking.plugins.module_utils._retry import backoff
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import (
     TimeInputError, Window, format_iso, format_mimecast, parse_time, utc_now,
 )
@@ -35,6 +43,28 @@ OAUTH2_REGIONS = {
 TRACKING_PATH = "/api/tracking/search"
 FINDER_PATH = "/api/message-finder/search"
 TOKEN_PATH = "/oauth/token"
+HOLD_LIST = "/api/gateway/get-hold-message-list"
+HOLD_RELEASE = "/api/gateway/hold-release"
+HOLD_REJECT = "/api/gateway/hold-reject"
+REM_CREATE = "/api/ttp/remediation/create"
+REM_GET = "/api/ttp/remediation/get-incident"
+REM_FIND = "/api/ttp/remediation/find-incidents"
+POLICY_CREATE = "/api/policy/blockedsenders/create-policy"
+POLICY_GET = "/api/policy/blockedsenders/get-policy"
+POLICY_DELETE = "/api/policy/blockedsenders/delete-policy"
+# the permission each endpoint needs (API 1.0: the user's admin role; API 2.0: the application's role), from
+# each endpoint's page in Mimecast's documentation
+PERMISSIONS = {
+    TRACKING_PATH: "Gateway | Tracking | Read", FINDER_PATH: "Gateway | Tracking | Read",
+    HOLD_LIST: "Account | Dashboard | Read", HOLD_RELEASE: "Account | Monitoring | Held | Edit",
+    HOLD_REJECT: "Account | Monitoring | Held | Edit", REM_CREATE: "Services | Threat Remediation | Edit",
+    REM_GET: "Services | Threat Remediation | Read", REM_FIND: "Services | Threat Remediation | Read",
+    POLICY_CREATE: "Gateway | Policies | Edit", POLICY_GET: "Gateway | Policies | Read",
+    POLICY_DELETE: "Gateway | Policies | Edit",
+}
+LIST_PAGE_SIZE = 100
+MAX_LIST_ITEMS = 200000  # far above any tenant's hold queue or policy list: more means paging would not end
+MAX_EMPTY_PAGES = 20
 DEFAULT_PATHS = {"hmac": TRACKING_PATH, "oauth2": FINDER_PATH}
 START_TOO_OLD = "err_track_and_trace_invalid_start_date"
 BELIEVED_LOOKBACK_DAYS = 30
@@ -152,20 +182,50 @@ class CapReached(ApiError):
     """A one-second part of the window still gives as many results as the cap: the rest cannot be fetched."""
 
 
-def decode_search(response):
+def decode_envelope(response, keyed_fails=False):
+    """The body of a Mimecast answer, after its ``fail[]`` is read: the one decoder of every endpoint.
+
+    A ``fail[]`` entry is a failure of the request (raised, with the vendor's code and message), except, with
+    ``keyed_fails``, entries whose ``key`` names one item of the request: those are per-item outcomes that the
+    caller reports item by item (``failures_by_key``).
+    """
     body = json_body(response)
     if not isinstance(body, dict):
         raise ResponseError("the response is JSON but not a Mimecast envelope")
-    first = vendor_error(body)
-    if first is not None:
-        code, message, retryable = first
-        raise ResponseError("Mimecast refused the search although it answered HTTP %d" % response.status_code,
-                            final=not retryable, code=code, vendor_message=message, hint=hint_for(None, code))
-    data = body.get("data")
+    fails = body.get("fail")
+    if fails:
+        items = fails if isinstance(fails, list) else [fails]
+        keyed = all(isinstance(f, dict) and isinstance(f.get("key"), dict) and f.get("key") for f in items)
+        if not (keyed_fails and keyed):
+            code, message, retryable = vendor_error(body) or (None, None, False)
+            raise ResponseError("Mimecast refused the request although it answered HTTP %d" % response.status_code,
+                                final=not retryable, code=code, vendor_message=message, hint=hint_for(None, code))
+    elif body.get("error") is not None:
+        code, message, retryable = vendor_error(body)
+        raise ResponseError("Mimecast refused the request although it answered HTTP %d" % response.status_code,
+                            final=True, code=code, vendor_message=message, hint=hint_for(None, code))
+    if not isinstance(body.get("data"), list):
+        raise ResponseError("the response is JSON but not a Mimecast envelope (no data list)")
+    return body
+
+
+def failures_by_key(body):
+    """[(key, code, message)] of the ``fail[]`` entries that name an item of the request."""
+    fails = body.get("fail") or []
+    out = []
+    for entry in fails if isinstance(fails, list) else [fails]:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), dict):
+            code, message, dummy = vendor_error({"fail": [entry]}) or (None, None, False)
+            out.append((entry["key"], code, message))
+    return out
+
+
+def decode_search(response):
+    body = decode_envelope(response)
+    data = body["data"]
     if data == []:
         return Page([])
-    if not isinstance(data, list) or not isinstance(data[0], dict) or \
-            not isinstance(data[0].get("trackedEmails"), list):
+    if not isinstance(data[0], dict) or not isinstance(data[0].get("trackedEmails"), list):
         raise ResponseError("the response is JSON but has no data[0].trackedEmails list")
     emails = [e for item in data if isinstance(item, dict) for e in item.get("trackedEmails") or []]
     if not all(isinstance(e, dict) for e in emails):
@@ -173,19 +233,118 @@ def decode_search(response):
     return Page(emails)
 
 
-class MimecastClient:
-    """One search request per slice: the search does not page."""
+def permission_hint(path):
+    """hint_for, with a 403 naming the permission the endpoint at ``path`` needs."""
+    def hint(status, code):
+        if status == 403 and path not in (TRACKING_PATH, FINDER_PATH):
+            return ("The Mimecast application lacks the permission %s (API 1.0: the user's admin role; API 2.0: the "
+                    "application's products and role, which Mimecast answers with app_forbidden)."
+                    % PERMISSIONS.get(path, "for this endpoint"))
+        return hint_for(status, code)
+    return hint
 
-    def __init__(self, http, base_url, auth, path):
+
+class MimecastClient:
+    """One Mimecast account: the tracking search, list endpoints page by page, and requests that act.
+
+    Every call goes through the one HTTP client (auth, retries, deadline, caps) and the one envelope decoder.
+    """
+
+    def __init__(self, http, base_url, auth, search_path=None):
         self.http = http
-        self.url = base_url.rstrip("/") + path
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + (search_path or FINDER_PATH)
         self.auth = auth
 
+    # -- requests ----------------------------------------------------------------------------------------
+    def post(self, what, path, data, meta=None, keyed_fails=False, decode=None, idempotent=True):
+        """One enveloped POST; the decoded body (or ``decode(response)``)."""
+        body = {"data": data}
+        if meta:
+            body["meta"] = meta
+        return self.http.request(what, "POST", self.base_url + path, auth=self.auth, json_body=body,
+                                 decode=decode or (lambda r: decode_envelope(r, keyed_fails)),
+                                 parse_error=parse_error, hint_for=permission_hint(path), idempotent=idempotent)
+
+    def create(self, what, path, data, find, attempts=None):
+        """A request that makes something (an incident, a policy), sent so that it happens at most once.
+
+        ``find()`` returns what an earlier attempt may have made (found by its exact marker and criteria), or
+        None.  When an attempt fails in a way that leaves open whether Mimecast acted (a timeout, a cut
+        connection, a 5xx), ``find()`` is asked before anything is sent again, and what it finds is adopted.
+        Returns (the body of the answer or None, the adopted object or None).
+        """
+        attempts = self.http.retries + 1 if attempts is None else attempts
+        last = None
+        for attempt in range(1, attempts + 1):
+            if last is not None:
+                self.http.sleep(min(self.http.retry_max_delay, backoff(attempt - 1, self.http.retry_max_delay,
+                                                                        self.http.rand)))
+                found = find()
+                if found is not None:
+                    return None, found
+            try:
+                return self.post(what, path, data, idempotent=False), None
+            except ApiError as exc:
+                if not exc.maybe_applied:
+                    raise
+                last = exc
+        last.cause = "%s; looked for what it may have made before each new attempt and found nothing" % last.cause
+        found = find()
+        if found is not None:
+            return None, found
+        raise last
+
+    def list_pages(self, what, path, item, page_size=LIST_PAGE_SIZE, first_token=None, stop=None, records=None,
+                   max_items=MAX_LIST_ITEMS):
+        """Every page of a list endpoint (``records(body)`` picks the items of a page, default ``data``).
+
+        Bounded whatever Mimecast sends, as the TMES paging is: a page larger than asked for, more than
+        MAX_EMPTY_PAGES empty pages in a row that still carry a new token, a token sent before, or more pages
+        than ``max_items`` can fill all end the paging with a clear error.
+        """
+        token = first_token
+        seen = set([token]) if token else set()
+        most = max(1, -(-max_items // page_size))
+        count = 0
+        empty = 0
+        url = self.base_url + path
+        while True:
+            pagination = {"pageSize": page_size}
+            if token:
+                pagination["pageToken"] = token
+            body = self.post(what, path, [item] if item is not None else [], {"pagination": pagination})
+            items = records(body) if records else body["data"]
+            if len(items) > page_size:
+                raise ApiError(what, "Mimecast sent %d items on a page of at most %d" % (len(items), page_size),
+                               "POST", redact_url(url), hint="This is a fault on the Mimecast side: try again later.")
+            following = ((body.get("meta") or {}).get("pagination") or {}).get("next") or None
+            if following is not None and (not isinstance(following, str) or following in seen):
+                raise ApiError(what, "Mimecast sent a page token it had sent before, so paging would not end",
+                               "POST", redact_url(url), hint="This is a fault on the Mimecast side: try again later.")
+            count += 1
+            empty = empty + 1 if not items and following else 0
+            yield Page(items, token, following)
+            if following is None or (stop is not None and stop.is_set()):
+                return
+            if empty >= MAX_EMPTY_PAGES:
+                raise ApiError(what, "Mimecast sent %d empty pages in a row, each with a new page token, so paging "
+                               "would not end" % empty, "POST", redact_url(url),
+                               hint="This is a fault on the Mimecast side: try again later.")
+            if count >= most:
+                raise ApiError(what, "Mimecast sent %d pages (more than %d items) for one list, more than any "
+                               "account holds" % (count, max_items), "POST", redact_url(url),
+                               hint="Narrow the window or the selection; if the list is really this long, this is "
+                                    "beyond what the module reads in one run.")
+            seen.add(following)
+            token = following
+
+    # -- the tracking search -----------------------------------------------------------------------------
     def search(self, body):
         return self.http.request("search Mimecast message tracking", "POST", self.url, auth=self.auth, json_body=body,
                                  decode=decode_search, parse_error=parse_error, hint_for=hint_for)
 
-    def pages(self, window, make_body, result_cap, first_token=None, stop=None, step=None):
+    def search_pages(self, window, make_body, result_cap, first_token=None, stop=None, step=None):
         """The results of one slice, as pages in time order.
 
         The search does not page and its cap is not documented, so a part whose answer reaches ``result_cap``

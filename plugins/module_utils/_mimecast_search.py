@@ -13,43 +13,20 @@ __metaclass__ = type
 
 import datetime
 import ipaddress
-import os
 
-from ansible.module_utils.basic import env_fallback
-
-from ansible_collections.emailsec.tracking.plugins.module_utils._auth import (
-    MimecastHmacAuth, MimecastOAuth2,
-)
 from ansible_collections.emailsec.tracking.plugins.module_utils._matching import MIMECAST_FIELDS, strip_brackets
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
-    DEFAULT_PATHS, DEFAULT_RESULT_CAP, FINDER_PATH, HMAC_REGIONS, OAUTH2_REGIONS, TOKEN_PATH, MimecastClient,
-    read_cursor, record_key, search_body,
+    DEFAULT_PATHS, DEFAULT_RESULT_CAP, FINDER_PATH, MimecastClient, read_cursor, record_key, search_body,
 )
-from ansible_collections.emailsec.tracking.plugins.module_utils._module import (
-    InputError, TrackingModule, check_base_url,
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import (
+    MimecastCredentials, auth_argspec,
 )
+from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError, TrackingModule
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import (
     parse_duration, resolve_window, utc_now,
 )
 
-HMAC_KEYS = ("access_key", "secret_key", "app_id", "app_key")
-OAUTH2_KEYS = ("client_id", "client_secret")
 ADVANCED = ("sender", "recipient", "subject", "sender_ip", "route")
-
-
-def auth_argspec():
-    """The Mimecast credentials and where to send them: every Mimecast module and lookup takes these."""
-    return dict(
-        base_url=dict(type="str"),
-        region=dict(type="str", choices=sorted(set(HMAC_REGIONS) | set(OAUTH2_REGIONS))),
-        auth_type=dict(type="str", choices=["hmac", "oauth2"]),
-        access_key=dict(type="str", no_log=False, fallback=(env_fallback, ["MIMECAST_ACCESS_KEY"])),
-        secret_key=dict(type="str", no_log=True, fallback=(env_fallback, ["MIMECAST_SECRET_KEY"])),
-        app_id=dict(type="str", fallback=(env_fallback, ["MIMECAST_APP_ID"])),
-        app_key=dict(type="str", no_log=True, fallback=(env_fallback, ["MIMECAST_APP_KEY"])),
-        client_id=dict(type="str", fallback=(env_fallback, ["MIMECAST_CLIENT_ID"])),
-        client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["MIMECAST_CLIENT_SECRET"])),
-    )
 
 
 def argument_spec():
@@ -68,55 +45,6 @@ def argument_spec():
         slice=dict(type="str"),
         result_cap=dict(type="int", default=DEFAULT_RESULT_CAP),
     )
-
-
-class MimecastCredentials:
-    """Which API, where, and the auth for it: mixed into every Mimecast module (needs self.params)."""
-
-    def auth_type(self):
-        p = self.params
-        hmac_given = any(p[k] for k in HMAC_KEYS)
-        oauth_given = any(p[k] for k in OAUTH2_KEYS)
-        if p["auth_type"]:
-            return p["auth_type"]
-        chosen = os.environ.get("MIMECAST_AUTH_TYPE", "").strip()  # an AWX injector gives "" for an empty field
-        if chosen:
-            if chosen not in ("hmac", "oauth2"):
-                raise InputError("MIMECAST_AUTH_TYPE %r is not an auth type; use hmac or oauth2" % chosen)
-            return chosen
-        if hmac_given and oauth_given:
-            raise InputError("credentials for both API 1.0 (%s) and API 2.0 (%s) are given: set auth_type to hmac or "
-                             "oauth2 to choose, or remove one set (check the MIMECAST_* environment variables too)"
-                             % (", ".join(k for k in HMAC_KEYS if p[k]), ", ".join(k for k in OAUTH2_KEYS if p[k])))
-        if hmac_given:
-            return "hmac"
-        if oauth_given:
-            return "oauth2"
-        raise InputError("no Mimecast credentials: give client_id and client_secret (API 2.0), or access_key, "
-                         "secret_key, app_id and app_key (API 1.0), as options or MIMECAST_* environment variables")
-
-    def base_url(self, auth_type):
-        p = self.params
-        regions = HMAC_REGIONS if auth_type == "hmac" else OAUTH2_REGIONS
-        if p["region"]:
-            if p["region"] not in regions:
-                raise InputError("region %s is not an API %s region; use one of: %s" % (
-                    p["region"], "1.0" if auth_type == "hmac" else "2.0", ", ".join(sorted(regions))))
-            return regions[p["region"]]
-        if p["base_url"]:
-            return check_base_url(p["base_url"], "base_url")
-        if os.environ.get("MIMECAST_BASE_URL"):
-            return check_base_url(os.environ["MIMECAST_BASE_URL"], "base_url (from MIMECAST_BASE_URL)")
-        if auth_type == "oauth2":
-            return OAUTH2_REGIONS["global"]
-        raise InputError("API 1.0 needs base_url or region (eu, de, us, usb, ca, za, au, je, jer); "
-                         "https://api.mimecast.com/api/login/discover-authentication tells your region")
-
-    def mimecast_auth(self, http, auth_type, base_url):
-        p = self.params
-        if auth_type == "hmac":
-            return MimecastHmacAuth(*(p[k] for k in HMAC_KEYS))
-        return MimecastOAuth2(http, base_url.rstrip("/") + TOKEN_PATH, p["client_id"], p["client_secret"])
 
 
 class MimecastSearch(MimecastCredentials, TrackingModule):
@@ -204,10 +132,11 @@ class MimecastSearch(MimecastCredentials, TrackingModule):
             return search_body(part, message_id, advanced, p["search_reason"])
 
         def fetch(spec, stop):
-            return client.pages(spec.window, make_body, p["result_cap"], spec.token, stop, self.resolution)
+            return client.search_pages(spec.window, make_body, p["result_cap"], spec.token, stop, self.resolution)
 
         outcome = self.collect(slices, fetch, pipeline)
         return self.results(outcome, "tracked_emails", window, slices=len(slices))
+
 
 
 MUTUALLY_EXCLUSIVE = []

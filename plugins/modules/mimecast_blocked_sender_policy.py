@@ -129,8 +129,9 @@ diff:
   type: dict
 '''
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_actions import (
-    BlockedSenderPolicy, auth_argspec, policy_argspec,
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import auth_argspec
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_policy import (
+    BlockedSenderPolicy, policy_argspec,
 )
 
 

@@ -147,8 +147,9 @@ diff:
   type: dict
 '''
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_actions import (
-    HeldMessage, auth_argspec, held_argspec,
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import auth_argspec
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_hold import (
+    HeldMessage, held_argspec,
 )
 
 

@@ -118,8 +118,9 @@ partial:
   type: bool
 '''
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_actions import (
-    HeldMessageInfo, auth_argspec, hold_argspec,
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import auth_argspec
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_hold import (
+    HeldMessageInfo, hold_argspec,
 )
 
 

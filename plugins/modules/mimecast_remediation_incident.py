@@ -130,8 +130,9 @@ counts:
   sample: {identified: 8, successful: 8, failed: 0}
 '''
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_actions import (
-    RemediationIncident, auth_argspec, remediation_argspec,
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import auth_argspec
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_remediation import (
+    RemediationIncident, remediation_argspec,
 )
 
 

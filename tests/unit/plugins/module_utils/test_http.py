@@ -12,7 +12,10 @@ import pytest
 import requests
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import (
-    ApiError, HttpClient, ResponseError, backoff, parse_rate_limit_reset, parse_retry_after, redact_url, server_wait,
+    ApiError, HttpClient, ResponseError, redact_url,
+)
+from ansible_collections.emailsec.tracking.plugins.module_utils._retry import (
+    backoff, parse_rate_limit_reset, parse_retry_after, server_wait,
 )
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import response, scripted_client
 

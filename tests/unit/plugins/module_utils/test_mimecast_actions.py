@@ -10,9 +10,13 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, HttpClient
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_actions import (
-    HOLD_REJECT, ActionClient, BlockedSenderPolicy, RemediationIncident, criteria_match, incidents_of, outcomes_of,
-    party, reject_item, settled,
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import HOLD_REJECT, MimecastClient
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_hold import (
+    criteria_match, outcomes_of, reject_item,
+)
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_policy import BlockedSenderPolicy, party
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_remediation import (
+    RemediationIncident, incidents_of, settled,
 )
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import response, scripted_client
 
@@ -55,7 +59,7 @@ def test_keyed_fails_are_outcomes_but_other_fails_fail():
     keyed = {"data": [{"id": "a", "reject": False}], "fail": [{"key": {"id": "a"}, "errors": [{"code": "e"}]}]}
     scripted_client(http, [response(200, keyed), response(200, keyed),
                            response(200, {"data": [], "fail": [{"errors": [{"code": "err_x", "message": "no"}]}]})])
-    client = ActionClient(http, "https://mc.example", None)
+    client = MimecastClient(http, "https://mc.example", None)
     assert client.post("reject", HOLD_REJECT, [{}], keyed_fails=True)["data"] == keyed["data"]
     with pytest.raises(ApiError):
         client.post("reject", HOLD_REJECT, [{}])
@@ -72,12 +76,12 @@ def test_pages_follow_next_and_stop_on_a_repeated_token():
         return response(200, {"meta": {"status": 200, "pagination": pagination}, "data": data, "fail": []})
 
     session = scripted_client(http, [page([{"id": 1}, {"id": 2}], "t1"), page([{"id": 3}, {"id": 4}], "t2"), page([])])
-    client = ActionClient(http, "https://mc.example", None)
-    assert [r["id"] for p in client.pages("list", "/x", {}, page_size=2) for r in p.records] == [1, 2, 3, 4]
+    client = MimecastClient(http, "https://mc.example", None)
+    assert [r["id"] for p in client.list_pages("list", "/x", {}, page_size=2) for r in p.records] == [1, 2, 3, 4]
     assert [c["json"]["meta"]["pagination"].get("pageToken") for c in session.calls] == [None, "t1", "t2"]
     scripted_client(http, [page([{"id": 1}], "t1"), page([{"id": 2}], "t1")])
     with pytest.raises(ApiError) as info:
-        list(client.pages("list", "/x", {}))
+        list(client.list_pages("list", "/x", {}))
     assert "page token it had sent before" in info.value.message
 
 

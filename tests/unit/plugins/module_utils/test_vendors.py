@@ -265,7 +265,7 @@ def test_a_capped_answer_is_split_until_complete():
     window = Window(base, base + datetime.timedelta(hours=2))
     client = MimecastClient(None, "https://mc.example", None, "/api/message-finder/search")
     client.search, searches = capped_search(records, 7)
-    pages = list(client.pages(window, search_body, 7, step=datetime.timedelta(seconds=1)))
+    pages = list(client.search_pages(window, search_body, 7, step=datetime.timedelta(seconds=1)))
     found = [r["id"] for p in pages for r in p.records]
     assert found == [r["id"] for r in records]  # all of them, in time order, each once
     assert all(len(p.records) < 7 for p in pages) and len(searches) > len(pages)
@@ -276,7 +276,7 @@ def test_a_capped_answer_is_split_until_complete():
         done = len([r for p in pages[:k] for r in p.records])
         for token, skip in ((pages[k].token_used, done), (pages[k].next_token, done + len(pages[k].records))):
             client.search, dummy = capped_search(records, 7)
-            rest = list(client.pages(window, search_body, 7, token,
+            rest = list(client.search_pages(window, search_body, 7, token,
                                      step=datetime.timedelta(seconds=1)))
             assert [r["id"] for p in rest for r in p.records] == found[skip:]
 
@@ -288,7 +288,7 @@ def test_a_one_second_part_at_the_cap_fails_naming_it():
     client = MimecastClient(None, "https://mc.example", None, "/api/message-finder/search")
     client.search, dummy = capped_search(records, 5)
     with pytest.raises(ApiError) as info:
-        list(client.pages(Window(base, base + datetime.timedelta(minutes=1)), search_body, 5,
+        list(client.search_pages(Window(base, base + datetime.timedelta(minutes=1)), search_body, 5,
                           step=datetime.timedelta(seconds=1)))
     assert "the one second 2026-11-22T00:00:10.000Z to 2026-11-22T00:00:10.000Z gave 5 results" in \
         info.value.message and "result_cap" in info.value.message and not info.value.retryable
