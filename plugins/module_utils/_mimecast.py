@@ -52,6 +52,7 @@ REM_FIND = "/api/ttp/remediation/find-incidents"
 POLICY_CREATE = "/api/policy/blockedsenders/create-policy"
 POLICY_GET = "/api/policy/blockedsenders/get-policy"
 POLICY_DELETE = "/api/policy/blockedsenders/delete-policy"
+MESSAGE_INFO = "/api/message-finder/get-message-info"
 # the permission each endpoint needs (API 1.0: the user's admin role; API 2.0: the application's role), from
 # each endpoint's page in Mimecast's documentation
 PERMISSIONS = {
@@ -60,7 +61,7 @@ PERMISSIONS = {
     HOLD_REJECT: "Account | Monitoring | Held | Edit", REM_CREATE: "Services | Threat Remediation | Edit",
     REM_GET: "Services | Threat Remediation | Read", REM_FIND: "Services | Threat Remediation | Read",
     POLICY_CREATE: "Gateway | Policies | Edit", POLICY_GET: "Gateway | Policies | Read",
-    POLICY_DELETE: "Gateway | Policies | Edit",
+    POLICY_DELETE: "Gateway | Policies | Edit", MESSAGE_INFO: "Gateway | Tracking | Read",
 }
 LIST_PAGE_SIZE = 100
 MAX_LIST_ITEMS = 200000  # far above any tenant's hold queue or policy list: more means paging would not end
