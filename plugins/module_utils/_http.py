@@ -74,6 +74,7 @@ class ApiError(Exception):
         self.hint = hint
         self.retryable = retryable
         self.maybe_applied = False  # the request may have been carried out although it failed (see request())
+        self.extra = {}  # what a module had done before the failure (ids acted on, an incident made): returned too
         self.secrets = ()  # what the request carried: redacted from vendor text that echoes it
         super(ApiError, self).__init__(what)
 
@@ -97,7 +98,7 @@ class ApiError(Exception):
 
     def fail_kwargs(self):
         """Keyword arguments for ``fail_json``: msg plus status, code and url."""
-        return {"msg": self.message, "status": self.status, "code": self.code, "url": self.url}
+        return dict(self.extra, msg=self.message, status=self.status, code=self.code, url=self.url)
 
 
 class ResponseError(Exception):

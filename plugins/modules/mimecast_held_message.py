@@ -16,10 +16,24 @@ description:
     id (from M(emailsec.tracking.mimecast_held_message_info)) or selected by sender, recipient, subject or hold reason.
   - The module first reads the hold queue (admin view) over the window O(start) to O(end). A message that is held
     there is acted on; one that is not (already released or rejected, or never held) is reported as V(not_held) and
-    left alone, so a second identical run changes nothing, and check mode predicts the real run from the same read.
+    left alone, so a second identical run changes nothing.
+  - An outcome is what Mimecast's answer proves. V(released) or V(rejected) only when Mimecast answered C(true) for
+    that id. An answer of C(false), a C(fail[]) entry naming the id, or no word about it makes the id V(failed), with
+    Mimecast's code and message, and the task fails (O(allow_partial) reports it without failing); those messages are
+    still held. A C(fail[]) entry that names no id that was sent fails the task.
   - Releases go one id a request, as every known client sends them; a reject sends all ids in one request, in the
     documented form (O(reject_fields)).
-  - A selection that matches nothing changes nothing.
+  - Nothing broad without asking. Before any request, empty, blank, V(@)-only, wildcard and malformed addresses and
+    domains are refused, and so are a subject or reason shorter than 3 characters. A whole free-mail or
+    shared-platform domain (such as gmail.com, outlook.com, yahoo.com, icloud.com, docs.google.com; the list is in
+    the collection's C(plugins/module_utils/_rails.py)) or one of O(own_domains) as O(sender) or O(header_from) needs
+    O(allow_broad=true). A selection of more than O(max_messages) held messages is refused and nothing is done.
+  - O(sender) matches the envelope sender only. The header From is set by whoever sends the mail, so an attacker can
+    make it look like a partner's; select by it only with O(header_from), never by accident.
+  - A V(*.example.com) pattern means the domain and its sub-domains, as in the trace
+    (M(emailsec.tracking.mimecast_tracking_search)).
+  - Check mode predicts the real run from the same read, but cannot know whether the application may act (the Edit
+    permission), so with a read-only application the preview succeeds and the real run fails with HTTP 403.
   - Needs Account | Dashboard | Read to read the queue and Account | Monitoring | Held | Edit to act.
 author:
   - emailsec.tracking contributors (@emailsec)
@@ -42,20 +56,49 @@ options:
     elements: str
   sender:
     description:
-      - Every held message from this address, or from this domain (V(@example.com) or V(example.com)).
+      - Every held message whose envelope sender is this address, or at this domain (V(@example.com) or
+        V(example.com)), or at this domain and its sub-domains (V(*.example.com)).
+    type: str
+  header_from:
+    description:
+      - Every held message whose header From is this address or domain (same forms as O(sender)). The sending side
+        controls this header; use it only when that is what you mean.
     type: str
   recipient:
     description:
-      - Every held message to this address or domain.
+      - Every held message to this address or domain (same forms as O(sender)).
     type: str
   subject:
     description:
-      - Every held message whose subject contains this text (case-insensitive).
+      - Every held message whose subject contains this text (case-insensitive, at least 3 characters).
     type: str
   reason:
     description:
-      - Every held message whose hold reason, reason code or policy contains this text (case-insensitive).
+      - Every held message whose hold reason, reason code or policy contains this text (case-insensitive, at least
+        3 characters).
     type: str
+  max_messages:
+    description:
+      - The most held messages one run may release or reject. A larger selection is refused and nothing is done.
+    type: int
+    default: 50
+  allow_broad:
+    description:
+      - Allow a whole free-mail or shared-platform domain, or one of O(own_domains), as O(sender) or O(header_from).
+    type: bool
+    default: false
+  own_domains:
+    description:
+      - The organisation's own domains. Selecting all held mail from one of them needs O(allow_broad=true).
+    type: list
+    elements: str
+    default: []
+  allow_partial:
+    description:
+      - When Mimecast does not confirm some ids, report them as V(failed) in RV(results) with a warning, instead of
+        failing the task.
+    type: bool
+    default: false
   start:
     description:
       - Start of the window of the hold queue read. Defaults to 30 days before O(end).
@@ -126,13 +169,41 @@ results:
       type: str
     outcome:
       description:
-        - V(released) or V(rejected); V(would_release) or V(would_reject) in check mode; V(not_held) when the id is
-          not in the hold queue (any more), which is not a failure.
+        - V(released) or V(rejected) when Mimecast answered C(true) for the id; V(would_release) or V(would_reject) in
+          check mode; V(not_held) when the hold queue read does not hold the id (any more), which is not a failure;
+          V(failed) when Mimecast did not confirm it (the message is still held); V(not_attempted) for ids left
+          when a request failed on the way.
       type: str
+      sample: rejected
+    code:
+      description: Mimecast's error code for an id it did not act on.
+      type: str
+      returned: when Mimecast gave one
     message:
       description: What Mimecast said about an id it did not act on.
       type: str
-      returned: when Mimecast said something
+      returned: when the id failed
+    sender:
+      description: The held message's envelope sender.
+      type: str
+      returned: for held messages
+    recipients:
+      description: The held message's recipients.
+      type: list
+      elements: str
+      returned: for held messages
+    subject:
+      description: The held message's subject.
+      type: str
+      returned: for held messages
+    reason:
+      description: Why Mimecast held it, in its words (such as V(Message Hold Applied - Spam Signature policy)).
+      type: str
+      returned: for held messages
+partial:
+  description: True when some ids failed and O(allow_partial) is set.
+  returned: when some ids failed
+  type: bool
 held:
   description: How many messages the hold queue read found in the window.
   returned: always

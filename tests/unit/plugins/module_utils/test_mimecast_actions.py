@@ -10,9 +10,10 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, HttpClient
+from ansible_collections.emailsec.tracking.plugins.module_utils._matching import HELD_FIELDS, Matcher
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import HOLD_REJECT, MimecastClient
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_hold import (
-    criteria_match, outcomes_of, reject_item,
+    outcomes_of, reject_item,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_policy import BlockedSenderPolicy, party
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_remediation import (
@@ -35,23 +36,29 @@ def test_reject_bodies_in_both_forms():
 
 @pytest.mark.parametrize("criteria, expected", [
     ({"sender": "billing@evil.example"}, True), ({"sender": "@evil.example"}, True), ({"sender": "evil.example"}, True),
-    ({"sender": "x@y.example"}, True), ({"sender": "@other.example"}, False), ({"recipient": "@acme.example"}, True),
+    ({"sender": "*.evil.example"}, True), ({"sender": "x@y.example"}, False), ({"header_from": "x@y.example"}, True),
+    ({"sender": "@other.example"}, False), ({"recipient": "@acme.example"}, True),
     ({"recipient": "bob@acme.example"}, False), ({"subject": "invoice"}, True), ({"subject": "refund"}, False),
-    ({"reason": "spam"}, True), ({"reason": "malware"}, False), ({"sender": "@evil.example", "subject": "x"}, False),
+    ({"reason": "spam"}, True), ({"reason": "malware"}, False), ({"sender": "@evil.example", "subject": "xyz"}, False),
 ])
 def test_held_messages_are_matched_on_every_criterion(criteria, expected):
-    assert criteria_match(HELD, **criteria) is expected
+    """The header From (x@y.example) is not the sender: only header_from selects by it."""
+    assert Matcher(HELD_FIELDS, **criteria).matches(HELD) is expected
 
 
 def test_held_messages_of_odd_shapes_never_crash():
-    assert criteria_match({"id": "x", "to": 5, "from": None, "subject": 7}, sender="@a.example") is False
-    assert criteria_match({"id": "x", "to": 5}, subject="a") is False
+    assert Matcher(HELD_FIELDS, sender="@a.example").matches({"id": "x", "to": 5, "from": None, "subject": 7}) is False
+    assert Matcher(HELD_FIELDS, subject="abc").matches({"id": "x", "to": 5}) is False
+    captured_to = dict(HELD, to={"emailAddress": "anna@acme.example"})  # one object, as a live tenant sends it
+    assert Matcher(HELD_FIELDS, recipient="anna@acme.example").matches(captured_to) is True
 
 
 def test_per_id_outcomes():
     body = {"data": [{"id": "a", "release": True}, {"id": "b", "release": False}],
             "fail": [{"key": {"id": "b"}, "errors": [{"code": "err_hold_message_not_found", "message": "gone"}]}]}
-    assert outcomes_of(body, "release") == {"a": (True, None), "b": (False, "err_hold_message_not_found: gone")}
+    assert outcomes_of(body, "release", ["a", "b", "c"], "release", "https://mc.example/x") == {
+        "a": (True, None, None), "b": (False, "err_hold_message_not_found", "gone"),
+        "c": (False, None, "Mimecast's answer says nothing of this id")}
 
 
 def test_keyed_fails_are_outcomes_but_other_fails_fail():

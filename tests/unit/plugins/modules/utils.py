@@ -55,3 +55,25 @@ def run_module(main, args, monkeypatch):
             exc.result.setdefault("warnings", warnings)
             return exc
     raise AssertionError("the module returned without exit_json or fail_json")
+
+
+def scripted_vendor(monkeypatch, answers):
+    """Every HTTP request any module makes is answered from ``answers`` in order (a ScriptedSession that records the
+    calls); an unexpected request fails the test.  Give the module retry_max_delay 0 so that retries do not wait."""
+    import requests
+
+    from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import ScriptedSession
+
+    session = ScriptedSession(answers)
+    monkeypatch.setattr(requests.Session, "request", lambda self, *args, **kwargs: session(*args, **kwargs))
+    return session
+
+
+def sample(name):
+    """The body of a captured vendor payload in tests/unit/fixtures/real-samples."""
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "real-samples", name)
+    with open(path) as handle:
+        loaded = json.load(handle)
+    return loaded["body"] if isinstance(loaded, dict) and "body" in loaded and "endpoint" in loaded else loaded
