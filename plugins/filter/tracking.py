@@ -310,8 +310,57 @@ def _recipients(record):
     return [a for a in (_text(v) for v in _list(email.get("to"))) if a]
 
 
+# a copy that reached a mailbox outranks one still in flight or unknown, when one vendor id is seen twice
+_COPY_RANK = {"delivered": 0, "unknown": 1, "pending": 2}
+
+
+def _copies_of(record, verdict):
+    """One entry a recipient of a delivered or at-risk record: what the response needs to find that copy."""
+    email = record.get("email") if isinstance(record.get("email"), dict) else {}
+    attachments = email.get("attachments") if isinstance(email.get("attachments"), list) else []
+    hashes = _unique(_text(a.get("sha256")) for a in attachments if isinstance(a, dict))
+    urls = _unique(_text(u) for u in _list(record.get("urls")))
+    base = {
+        "vendor": _text(record.get("vendor")) or "unknown",
+        "vendor_id": _text(record.get("vendor_id")),
+        # the internet Message-ID as the vendor gave it (TMES messageID, with brackets); Mimecast tracking has none
+        "message_id": _text(email.get("message_id")),
+        "sender": _text(email.get("sender")),
+        "verdict": verdict,
+        "attachment_sha256": [h.lower() for h in hashes],
+        "urls": urls,
+        "time": _text(record.get("timestamp")),
+    }
+    return [dict(base, recipient=address) for address in (_recipients(record) or [None])]
+
+
+def _copy_key(copy):
+    if copy["vendor_id"] is not None:
+        return (copy["vendor"], copy["vendor_id"], copy["recipient"])
+    return (copy["vendor"], copy["message_id"], copy["recipient"], copy["sender"], copy["time"])
+
+
+def _copies(found):
+    """The copies once each (one vendor id and recipient): delivered before unknown before pending, then the
+    latest; in time order."""
+    chosen = {}
+    for copy in found:
+        key = _copy_key(copy)
+        old = chosen.get(key)
+        if old is None or _better(copy, old):
+            chosen[key] = copy
+    return sorted(chosen.values(), key=lambda c: (c["time"] or "", c["vendor"], c["vendor_id"] or "",
+                                                  c["recipient"] or ""))
+
+
+def _better(copy, old):
+    if _COPY_RANK[copy["verdict"]] != _COPY_RANK[old["verdict"]]:
+        return _COPY_RANK[copy["verdict"]] < _COPY_RANK[old["verdict"]]
+    return (copy["time"] or "") > (old["time"] or "")
+
+
 def tracking_summary(records):
-    """Counts per vendor and verdict; delivered and at-risk recipients apart; first and last seen."""
+    """Counts per vendor and verdict; delivered and at-risk recipients apart; first and last seen; the copies."""
     by_vendor = {}
     by_verdict = dict.fromkeys(VERDICTS, 0)
     recipients = set()
@@ -319,6 +368,7 @@ def tracking_summary(records):
     at_risk_to = set()
     unknown_actions = {}
     times = []
+    found = []
     for record in records or []:
         if not isinstance(record, dict):
             raise AnsibleFilterError("tracking_summary: give normalised records (dictionaries), got %s"
@@ -340,6 +390,8 @@ def tracking_summary(records):
                 delivered_to.add(address)
             elif verdict in AT_RISK:
                 at_risk_to.add(address)
+        if verdict == "delivered" or verdict in AT_RISK:
+            found.extend(_copies_of(record, verdict))
         stamp = _text(record.get("timestamp"))
         if stamp:
             times.append(stamp)
@@ -360,6 +412,8 @@ def tracking_summary(records):
         "last_seen": max(times) if times else None,
         "delivered": by_verdict["delivered"] > 0,
         "at_risk": at_risk > 0,
+        # every delivered or at-risk copy with what identifies it (ids, hashes, URLs): what a response acts on
+        "copies": _copies(found),
     }
 
 

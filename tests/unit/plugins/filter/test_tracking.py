@@ -215,6 +215,55 @@ def test_summary_keeps_delivered_and_at_risk_apart():
     assert only_stopped["delivered"] is False and only_stopped["at_risk"] is False and only_stopped["stopped"] == 1
 
 
+def test_summary_lists_every_delivered_and_at_risk_copy():
+    scanning = dict(TMES_LOG, action="Scanning in sandbox", timestamp="2026-11-22T06:53:10Z")  # same mailID, earlier
+    other = dict(TMES_LOG, mailID="p1", recipient="carla@acme.example", action="Deferred",
+                 timestamp="2026-11-22T07:00:00Z", attachments=[], embeddedUrls=[])
+    archived = dict(MIMECAST_EMAIL, id="m1", status="archived", info="", received="2026-11-22T05:00:00+0000",
+                    to=[{"emailAddress": "ben@acme.example"}, {"emailAddress": "dev@acme.example"}])
+    odd = dict(MIMECAST_EMAIL, id="m2", status="someday", received="2026-11-22T05:30:00+0000")
+    records = normalize_tracking([TMES_LOG, scanning, TMES_BLOCKED, other, archived, odd, dict(TMES_LOG)])
+    copies = tracking_summary(records)["copies"]
+    assert copies == [
+        {"vendor": "mimecast", "vendor_id": "m1", "message_id": None, "recipient": "ben@acme.example",
+         "sender": "billing@evil.example", "verdict": "delivered", "attachment_sha256": [], "urls": [],
+         "time": "2026-11-22T05:00:00.000Z"},
+        {"vendor": "mimecast", "vendor_id": "m1", "message_id": None, "recipient": "dev@acme.example",
+         "sender": "billing@evil.example", "verdict": "delivered", "attachment_sha256": [], "urls": [],
+         "time": "2026-11-22T05:00:00.000Z"},
+        {"vendor": "mimecast", "vendor_id": "m2", "message_id": None, "recipient": "anna@acme.example",
+         "sender": "billing@evil.example", "verdict": "unknown", "attachment_sha256": [], "urls": [],
+         "time": "2026-11-22T05:30:00.000Z"},
+        # the delivered record wins over the earlier "scanning" one of the same mailID; the quarantined one is
+        # not a copy; the record seen twice is listed once
+        {"vendor": "tmes", "vendor_id": "73173f80", "message_id": "<7beb@evil.example>",
+         "recipient": "anna@acme.example", "sender": "billing@evil.example", "verdict": "delivered",
+         "attachment_sha256": ["abcdef" + "0" * 58], "urls": ["https://evil.example/pay"],
+         "time": "2026-11-22T06:53:18.000Z"},
+        {"vendor": "tmes", "vendor_id": "p1", "message_id": "<7beb@evil.example>", "recipient": "carla@acme.example",
+         "sender": "billing@evil.example", "verdict": "pending", "attachment_sha256": [], "urls": [],
+         "time": "2026-11-22T07:00:00.000Z"},
+    ]
+    assert tracking_summary([])["copies"] == []
+    assert tracking_summary(normalize_tracking([TMES_BLOCKED]))["copies"] == []
+
+
+def test_copies_prefer_delivered_then_unknown_then_the_latest():
+    base = dict(TMES_LOG, mailID="x")
+    late_pending = dict(base, action="Deferred", timestamp="2026-11-22T09:00:00Z")
+    early_pending = dict(base, action="Deferred", timestamp="2026-11-22T08:00:00Z")
+    odd = dict(base, action="Someday", timestamp="2026-11-22T07:00:00Z")
+    assert [c["time"] for c in tracking_summary(normalize_tracking([early_pending, late_pending]))["copies"]] == [
+        "2026-11-22T09:00:00.000Z"]
+    assert [c["verdict"] for c in tracking_summary(normalize_tracking([late_pending, odd]))["copies"]] == ["unknown"]
+    assert [c["verdict"] for c in tracking_summary(normalize_tracking([odd, TMES_LOG | {"mailID": "x"}]))[
+        "copies"]] == ["delivered"]
+    # no vendor id and no recipient: kept, with a null recipient
+    bare = normalize_tracking([dict(TMES_LOG, mailID=None, recipient=None)])
+    copies = tracking_summary(bare)["copies"]
+    assert len(copies) == 1 and copies[0]["recipient"] is None and copies[0]["vendor_id"] is None
+
+
 def test_timeline_has_every_hour():
     late = dict(TMES_LOG, mailID="late", timestamp="2026-11-22T09:10:00Z", action="Deleted")
     timeline = tracking_timeline(normalize_tracking([TMES_LOG, TMES_BLOCKED, late]))
