@@ -58,7 +58,10 @@ def own_domains(values, option="own_domains"):
     """The organisation's own domains, checked and in lower case."""
     out = []
     for value in values or []:
-        kind, domain = _address_rule(value if isinstance(value, str) else "", option)
+        try:
+            kind, domain = _address_rule(value if isinstance(value, str) else "", option)
+        except MatchInputError as exc:
+            raise RailError(str(exc))
         if kind == "address":
             raise RailError("%s: %r is an address; give the organisation's domains, like example.com"
                             % (option, value))
