@@ -162,3 +162,31 @@ def test_own_domains_are_checked():
         _rails.own_domains(["ceo@acme.example"])
     with pytest.raises(_rails.RailError):
         _rails.own_domains([" "])
+
+
+def test_a_request_cut_by_the_run_deadline_says_so():
+    """Not "no complete answer within the timeout of 30 seconds" when the task's total_timeout cut it."""
+    now = [0.0]
+    http = HttpClient(retries=3, retry_max_delay=0, total_timeout=5, monotonic=lambda: now[0])
+
+    def slow(*args, **kwargs):
+        now[0] = 5.0
+        raise requests.exceptions.ReadTimeout("read timed out")
+
+    scripted_client(http, [slow])
+    client = MimecastClient(http, "https://mc.example", None)
+    with pytest.raises(ApiError) as info:
+        client.post("read", "/api/x/get", [])
+    assert "total_timeout of 5 seconds ran out during a request" in info.value.message
+    assert "30" not in info.value.message
+
+
+def test_a_form_secret_echoed_by_a_token_endpoint_is_redacted():
+    http = HttpClient(retries=0)
+    scripted_client(http, [response(401, {"error": "invalid_client",
+                                          "error_description": "bad client_secret=SECRET-CLIENT-SECRET-xyz"})])
+    with pytest.raises(ApiError) as info:
+        http.request("get a token", "POST", "https://mc.example/oauth/token",
+                     data={"client_id": "cid", "client_secret": "SECRET-CLIENT-SECRET-xyz"},
+                     parse_error=lambda r: (r.json()["error"], r.json()["error_description"]))
+    assert "SECRET-CLIENT-SECRET-xyz" not in info.value.message and "[redacted]" in info.value.message
