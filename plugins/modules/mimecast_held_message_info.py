@@ -90,15 +90,20 @@ held_messages:
   type: list
   elements: dict
   sample:
-    - id: hq4f1c9e0d2b7a
-      reason: Targeted Threat Protection URL
-      reasonCode: targeted_threat_protection_url
-      from: {emailAddress: billing@acme-invoice-notice.example, displayableName: ACME Accounts Payable}
-      to: [{emailAddress: anna.meyer@acme.example, displayableName: Anna Meyer}]
-      subject: "Overdue invoice INV-61151: payment required today"
+    # the shape and vocabulary of a hold queue page captured from a live tenant: to is one object
+    - id: eNpVzskOgjAABNB_6RUPpQUBEw8ILkiCuOByMpGWRW0RaKvR
+      reason: Message Hold Applied - Spam Signature policy
+      reasonId: MESSAGE_HOLD_APPLIED_SPAM_SIGNATURE_POLICY
+      reasonCode: message_hold_applied_spam_signature_policy
+      from: {emailAddress: dbnotes@innovation-asylum.example, displayableName: ""}
+      fromHeader: {emailAddress: dbnotes@innovation-asylum.example, displayableName: ""}
+      to: {emailAddress: caroline@acme.example, displayableName: "e-mail_"}
+      subject: "#FACS/DATA REUTERS BENCHMARK BONDS AS OF Dec 24, 2001"
       route: INBOUND
-      hasAttachments: true
-      dateReceived: "2026-11-22T06:53:19+0000"
+      hasAttachments: false
+      size: 7543
+      dateReceived: "2022-08-01T13:10:54+0000"
+      policyInfo: Relaxed Spam Detection
 count:
   description: How many held messages matched.
   returned: always
