@@ -40,6 +40,7 @@ from .faults import FaultBoard, FaultError
 from .mimecast import FINDER_PATH, TOKEN_PATH, TRACKING_PATH, MimecastApi, envelope, failure, parse_body_date
 from .mimecast_actions import PATHS as ACTION_PATHS
 from .mimecast_actions import MimecastActions
+from . import mimecast_msginfo
 from .reply import Reply, Request
 from .tmes import PATH as TMES_PATH
 from .tmes import POLICY_PATH as TMES_POLICY_PATH
@@ -118,7 +119,7 @@ class SandboxState:
 
     def stats(self) -> dict:
         with self._lock:
-            names = ("tmes", "mimecast", "oauth", "held", "remediation", "policy", "unknown")
+            names = ("tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "unknown")
             requests = {name: self.counts.get(name, 0) for name in names}
             return {"requests": requests, "total": sum(requests.values())}
 
@@ -162,6 +163,8 @@ def route(path: str):
         return "mimecast"
     if path == TOKEN_PATH:
         return "oauth"
+    if path == mimecast_msginfo.PATH:
+        return "msginfo"
     if path in ACTION_PATHS:
         return {"gateway": "held", "ttp": "remediation", "policy": "policy"}[path.split("/")[2]]
     return None
@@ -255,6 +258,8 @@ class Handler(BaseHTTPRequestHandler):
             reply = state.mimecast.handle_token(request, faults)
         elif endpoint == "mimecast":
             reply = state.mimecast.handle_search(request, faults)
+        elif endpoint == "msginfo":
+            reply = mimecast_msginfo.handle(state, request, faults)
         else:
             reply = state.actions.handle(state.mimecast, request, faults)
         if "wrong_shape" in kinds and reply.status == 200:
