@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the emailsec.tracking collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Request bodies, matching of held messages and policies, per-id outcomes and incident reading."""
+"""Request bodies, matching of held messages and policies, per-id outcomes (remediation incidents: in
+tests/unit/plugins/modules/test_mimecast_remediation_incident.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,9 +17,6 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_hold i
     outcomes_of, reject_item,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_policy import BlockedSenderPolicy, party
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_remediation import (
-    RemediationIncident, incidents_of, settled,
-)
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import response, scripted_client
 
 HELD = {"id": "h1", "from": {"emailAddress": "Billing@Evil.example"}, "fromHeader": {"emailAddress": "x@y.example"},
@@ -130,56 +128,3 @@ def test_party_forms():
     assert party("evil.example") == {"type": "email_domain", "emailDomain": "evil.example"}
     assert party("A@Evil.example") == {"type": "individual_email_address", "emailAddress": "a@evil.example"}
 
-
-def test_incidents_in_both_shapes_and_settling():
-    one = {"id": "i1", "identified": 3, "successful": 1, "failed": 1}
-    assert incidents_of({"data": [{"incidents": [one]}]}) == [one]
-    assert incidents_of({"data": [one]}) == [one]
-    assert settled(one) is False and settled(dict(one, successful=2)) is True
-    assert settled({"identified": "3"}) is False
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
-class Reads:
-    """get-incident answers: the counts grow by one a read."""
-
-    def __init__(self, identified):
-        self.identified = identified
-        self.done = 0
-
-    def post(self, what, path, data, meta=None, keyed_fails=False):
-        self.done += 1
-        return {"data": [{"id": "i1", "identified": self.identified, "successful": self.done, "failed": 0}]}
-
-
-def remediation(**params):
-    host = FakeHost(**dict(dict(wait=True, wait_timeout=10.0, poll_interval=1.0), **params))
-    host.warnings = []
-    host.warn = host.warnings.append
-    module = RemediationIncident(None, host=host)
-    clock = Clock()
-    module.clock, module.sleep = clock, clock.sleep
-    return module, host, clock
-
-
-def test_waiting_stops_when_the_counts_settle():
-    module, host, clock = remediation()
-    incident = module.wait(Reads(3), {"id": "i1", "identified": 3, "successful": 0, "failed": 0})
-    assert incident["successful"] == 3 and clock.now == 3.0 and host.warnings == []
-
-
-def test_waiting_stops_at_the_timeout_with_a_warning():
-    module, host, clock = remediation(wait_timeout=4.5)
-    incident = module.wait(Reads(100), {"id": "i1", "identified": 100, "successful": 0, "failed": 0})
-    assert incident["successful"] == 4 and clock.now == 4.0
-    assert len(host.warnings) == 1 and "had not settled after 4.5 seconds" in host.warnings[0]
