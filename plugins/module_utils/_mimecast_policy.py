@@ -5,9 +5,20 @@
 
 For internal use by this collection only; the interface may change without notice.
 
-Endpoints: create-policy, get-policy and delete-policy as Mimecast documents them.  Captured answers echo each
-policy twice: ``from``/``to`` objects and flat ``fromType``/``fromValue``/``toType`` copies, and carry no
-``comment``.
+Where each vendor word comes from:
+
+- Endpoints, request fields (``option``, ``policy.description``, ``fromPart``, ``from``/``to`` with ``type`` and
+  ``emailAddress``/``emailDomain``, ``fromDate``/``toDate``, ``fromEternal``/``toEternal``, ``override``,
+  ``bidirectional``, ``comment``, ``enabled``, ``enforced``, ``conditions.sourceIPs``) and the types
+  ``everyone``, ``email_domain``, ``individual_email_address``: Mimecast's create-policy documentation.
+- The echo: captured answers (real-samples mimecast-actions-demisto-4, -5, rapid7-1) carry each side twice, as the
+  ``from``/``to`` objects and as flat ``fromType``/``fromValue``/``toType`` copies, and no ``comment``; both forms
+  are read here, and a field an answer leaves out is taken to hold Mimecast's default (``DEFAULTS``).
+- ``1900-01-01T00:00:00+0000`` and ``2100-01-01T23:59:59+0000`` for a policy without start or end: the same
+  captures.
+- An update is create-policy with the policy's ``id`` (XSOAR's update command; medium confidence).
+- A delete is proven by ``data[0].id`` naming the id (XSOAR, captured delete answer rapid7-2); an answer with
+  ``meta.status`` 404 and no data says the id is gone (what the sandbox answers; Mimecast does not document it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,23 +26,48 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import ipaddress
+import json
+import re
 
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, redact_url
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
     POLICY_CREATE, POLICY_DELETE, POLICY_GET,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import MimecastAction
 from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError
+from ansible_collections.emailsec.tracking.plugins.module_utils._rails import (
+    RailError, address_target, own_domains, refuse_broad,
+)
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import (
-    format_mimecast, resolve_window, utc_now,
+    UTC, TimeInputError, format_mimecast, parse_time, utc_now,
 )
 
-# -- blocked sender policies (M7) ------------------------------------------------------------------------------
+ETERNAL_FROM = "1900-01-01T00:00:00+0000"
+ETERNAL_TO = "2100-01-01T23:59:59+0000"
+EVERYONE = {"type": "everyone"}
+# What Mimecast holds for a field a create leaves out: fromPart envelope_from is documented; the others are what the
+# captured policies show for creates that did not set them (demisto-4 was created with the flat form and only
+# description, fromPart and the sides).
+DEFAULTS = {
+    "fromPart": "envelope_from", "fromEternal": True, "toEternal": True, "fromDate": ETERNAL_FROM,
+    "toDate": ETERNAL_TO, "override": False, "bidirectional": False, "enabled": True, "enforced": False,
+}
+SETTINGS = ("enabled", "enforced", "override", "bidirectional")
+EARLIEST = datetime.datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime.datetime(2100, 1, 1, 23, 59, 59, tzinfo=UTC)
+_FUTURE_RE = re.compile(r"^\+\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z]+)$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_PATTERN_RE = re.compile(r"^@?\*\.")
+NEW = "new policy"
+
+
 def policy_argspec():
     return dict(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         sender=dict(type="str", required=True),
         option=dict(type="str", choices=["block_sender", "no_action"]),
-        description=dict(type="str"),
+        description=dict(type="str", required=True),
         from_part=dict(type="str", choices=["envelope_from", "header_from", "both"]),
         recipient=dict(type="str"),
         from_date=dict(type="str"),
@@ -40,106 +76,395 @@ def policy_argspec():
         enabled=dict(type="bool", default=True),
         override=dict(type="bool", default=False),
         bidirectional=dict(type="bool", default=False),
-        comment=dict(type="str", default=""),
+        comment=dict(type="str"),
         source_ips=dict(type="list", elements="str", default=[]),
+        own_domains=dict(type="list", elements="str", default=[]),
+        allow_broad=dict(type="bool", default=False),
     )
 
 
-def party(value):
-    """A sender or recipient as a policy's from/to: everyone, one address, or a domain."""
+# -- input ---------------------------------------------------------------------------------------------------
+def party_rule(value, option):
+    """(kind, value) of a sender or recipient: ``address`` or ``domain``; RailError for anything broader."""
+    text = value.strip() if isinstance(value, str) else ""
+    if _PATTERN_RE.match(text):
+        domain = text.lstrip("@")[2:] or "example.com"
+        raise RailError("%s: %r is a sub-domain pattern, which a blocked sender policy cannot take (Mimecast does not "
+                        "document sub-domain matching for an email_domain policy): give the domain, like @%s, and "
+                        "one more policy for each sub-domain that sends the campaign" % (option, value, domain))
+    return address_target(value, option)
+
+
+def party(rule):
+    """A policy side for an address or a domain; ``everyone`` only for a recipient that was not given."""
+    if rule is None:
+        return dict(EVERYONE)
+    kind, value = rule
+    if kind == "address":
+        return {"type": "individual_email_address", "emailAddress": value}
+    return {"type": "email_domain", "emailDomain": value}
+
+
+def source_networks(values):
+    out = []
+    for value in values or []:
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise RailError("source_ips: %r is not an IP address or CIDR network; write 203.0.113.7, 203.0.113.0/24 "
+                            "or 2001:db8::/32" % (value,))
+        out.append(text)
+    return out
+
+
+def policy_time(value, option, now):
+    """(moment, relative) of a policy's from_date or to_date: ISO 8601, ``now``, ``-<n><unit>`` or ``+<n><unit>``."""
+    text = str(value).strip()
+    if text.startswith("+"):
+        match = _FUTURE_RE.match(text)
+        if not match:
+            raise InputError("%s: %r is not a relative time; write a sign, a number and a unit, like +30d, +12h or "
+                             "-1h" % (option, value))
+        unit = match.group("unit").lower()
+        if unit not in _UNITS:
+            raise InputError("%s: unit %r in %r is not known; use s (seconds), m (minutes), h (hours), d (days) or w "
+                             "(weeks)" % (option, match.group("unit"), value))
+        try:
+            moment = now + datetime.timedelta(seconds=float(match.group("n")) * _UNITS[unit])
+        except OverflowError:
+            moment = LATEST + datetime.timedelta(days=1)
+        relative = True
+    else:
+        moment = parse_time(text, option, now)
+        relative = text.lower() == "now" or text.startswith("-")
+    if not EARLIEST <= moment <= LATEST:
+        raise InputError("%s: %r lies outside the dates a Mimecast policy takes (%s to %s); leave %s unset for a "
+                         "policy without %s" % (option, value, ETERNAL_FROM, ETERNAL_TO, option,
+                                                "start" if option == "from_date" else "end"))
+    return moment.replace(microsecond=0), relative
+
+
+# -- reading what Mimecast sends -----------------------------------------------------------------------------
+def _policy(entry):
+    policy = entry.get("policy") if isinstance(entry, dict) else None
+    return policy if isinstance(policy, dict) else {}
+
+
+def side_of(policy, side):
+    """A side (``from`` or ``to``) as an object, read from the object or from the flat ``<side>Type/Value`` copy."""
+    obj = policy.get(side)
+    if isinstance(obj, dict) and obj.get("type"):
+        return obj
+    kind = policy.get(side + "Type")
+    if not kind:
+        return dict(EVERYONE)
+    value = policy.get(side + "Value")
+    obj = {"type": kind}
+    if kind == "individual_email_address" and value is not None:
+        obj["emailAddress"] = value
+    elif kind == "email_domain" and value is not None:
+        obj["emailDomain"] = value
+    elif value is not None:
+        obj["value"] = value
+    return obj
+
+
+def side_key(policy, side):
+    obj = side_of(policy, side)
+    value = obj.get("emailAddress") or obj.get("emailDomain") or ""
     if not value:
-        return {"type": "everyone"}
-    text = value.strip().lower()
-    if "@" in text and not text.startswith("@"):
-        return {"type": "individual_email_address", "emailAddress": text}
-    return {"type": "email_domain", "emailDomain": text.lstrip("@")}
+        rest = dict((k, v) for k, v in obj.items() if k != "type")
+        value = json.dumps(rest, sort_keys=True) if rest else ""
+    return (str(obj.get("type")), value.lower())
 
 
-def _party_key(side):
-    side = side if isinstance(side, dict) else {}
-    kind = side.get("type", "everyone")
-    value = side.get("emailAddress") or side.get("emailDomain") or ""
-    return (kind, value.lower() if isinstance(value, str) else "")
+def conditions_key(policy):
+    """The conditions as comparable tuples; empty lists are no condition; source IPs compared as networks."""
+    raw = policy.get("conditions")
+    out = {}
+    if not isinstance(raw, dict):
+        return out
+    for name, values in raw.items():
+        if not values:
+            continue
+        items = values if isinstance(values, list) else [values]
+        if name == "sourceIPs":
+            out[name] = tuple(sorted(set(_network_text(v) for v in items)))
+        else:
+            out[name] = tuple(sorted(set(str(v).strip().lower() for v in items)))
+    return out
 
 
-ETERNAL_FROM = "1900-01-01T00:00:00+0000"
-ETERNAL_TO = "2100-01-01T23:59:59+0000"
+def _network_text(value):
+    try:
+        return str(ipaddress.ip_network(str(value).strip(), strict=False))
+    except ValueError:
+        return str(value).strip().lower()
+
+
+def date_of(policy, name, now):
+    try:
+        return parse_time(policy.get(name, DEFAULTS[name]), name, now).replace(microsecond=0)
+    except (TimeInputError, TypeError, ValueError):
+        return None
+
+
+def description_of(entry):
+    return _policy(entry).get("description")
+
+
+def view(entry):
+    """A policy as the fields this module sets (Mimecast's defaults filled in, sides as objects): for the diff."""
+    policy = _policy(entry)
+    shown = {"description": policy.get("description"), "from": side_of(policy, "from"), "to": side_of(policy, "to")}
+    for name, default in DEFAULTS.items():
+        shown[name] = policy.get(name, default)
+    shown["conditions"] = dict((k, list(v)) for k, v in sorted(conditions_key(policy).items()))
+    if "comment" in policy:
+        shown["comment"] = policy["comment"]
+    return {"option": entry.get("option"), "policy": shown}
 
 
 class BlockedSenderPolicy(MimecastAction):
-    """mimecast_blocked_sender_policy: present or absent, matched on sender, recipient, from part and option."""
+    """mimecast_blocked_sender_policy: the task's own policy (exact description and criteria) present or absent."""
 
-    def desired(self):
+    # -- input, before any request -------------------------------------------------------------------------
+    def check_input(self, now):
         p = self.params
-        now = utc_now()
+        if not isinstance(p["description"], str) or not p["description"].strip():
+            raise InputError("description is empty: give the text that marks this task's policy, like "
+                             "'IR-4711: invoice phishing' (the module owns only the policies with exactly this "
+                             "description)")
+        self.sender = party_rule(p["sender"], "sender")
+        own = own_domains(p["own_domains"])
+        recipient = p["recipient"]
+        self.recipient = None if recipient is None or not recipient.strip() else party_rule(recipient, "recipient")
+        self.source_ips = source_networks(p["source_ips"])
+        if p["state"] == "absent":
+            return
+        refuse_broad(self.sender, "sender", own, p["allow_broad"])
+        self.wanted, self.moments, self.relative = self.desired(now)
+
+    def desired(self, now):
+        p = self.params
         policy = {
             "description": p["description"], "fromPart": p["from_part"] or "envelope_from",
-            "from": party(p["sender"]), "to": party(p["recipient"]), "enforced": p["enforced"],
-            "enabled": p["enabled"], "override": p["override"], "bidirectional": p["bidirectional"],
-            "comment": p["comment"], "conditions": {"sourceIPs": list(p["source_ips"])} if p["source_ips"] else {},
+            "from": party(self.sender), "to": party(self.recipient),
         }
+        moments, relative = {}, {}
         for name, option, eternal in (("fromDate", "from_date", ETERNAL_FROM), ("toDate", "to_date", ETERNAL_TO)):
+            eternal_name = name.replace("Date", "Eternal")
             if p[option]:
-                policy[name] = format_mimecast(resolve_window(p[option], p[option], now, datetime.timedelta(0)).start)
-                policy[name.replace("Date", "Eternal")] = False
+                moments[name], relative[name] = policy_time(p[option], option, now)
+                policy[name] = format_mimecast(moments[name])
+                policy[eternal_name] = False
             else:
                 policy[name] = eternal
-                policy[name.replace("Date", "Eternal")] = True
-        return {"option": p["option"] or "block_sender", "policy": policy}
+                policy[eternal_name] = True
+        if "toDate" in moments:
+            if moments["toDate"] <= moments.get("fromDate", now):
+                raise InputError("to_date (%s) is not after %s (%s): the policy would never block; give a later "
+                                 "to_date" % (policy["toDate"], "from_date" if "fromDate" in moments else "now",
+                                              format_mimecast(moments.get("fromDate", now))))
+        for name in SETTINGS:
+            policy[name] = p[name]
+        policy["conditions"] = {"sourceIPs": list(self.source_ips)} if self.source_ips else {}
+        if p["comment"] is not None:
+            policy["comment"] = p["comment"]
+        return {"option": p["option"] or "block_sender", "policy": policy}, moments, relative
 
-    def matches(self, existing):
+    # -- matching ------------------------------------------------------------------------------------------
+    def criteria(self, entry):
+        policy = _policy(entry)
+        return (entry.get("option"), policy.get("fromPart", DEFAULTS["fromPart"]), side_key(policy, "from"),
+                side_key(policy, "to"))
+
+    def owned_for_absent(self, entry):
         p = self.params
-        policy = existing.get("policy") if isinstance(existing.get("policy"), dict) else {}
-        if _party_key(policy.get("from")) != _party_key(party(p["sender"])):
+        policy = _policy(entry)
+        if description_of(entry) != p["description"] or side_key(policy, "from") != side_key(
+                {"from": party(self.sender)}, "from"):
             return False
-        if p["state"] == "absent":
-            # absent: every policy for this sender, narrowed by what else was given
-            if p["recipient"] is not None and _party_key(policy.get("to")) != _party_key(party(p["recipient"])):
-                return False
-            if p["from_part"] and policy.get("fromPart", "envelope_from") != p["from_part"]:
-                return False
-            return not p["option"] or existing.get("option") == p["option"]
-        return (_party_key(policy.get("to")) == _party_key(party(p["recipient"])) and
-                policy.get("fromPart", "envelope_from") == (p["from_part"] or "envelope_from") and
-                existing.get("option") == (p["option"] or "block_sender"))
+        if self.recipient is not None and side_key(policy, "to") != side_key({"to": party(self.recipient)}, "to"):
+            return False
+        if p["from_part"] and policy.get("fromPart", DEFAULTS["fromPart"]) != p["from_part"]:
+            return False
+        return not p["option"] or entry.get("option") == p["option"]
 
-    @staticmethod
-    def comparable(entry):
-        policy = dict(entry.get("policy") or {})
-        for name in ("createTime", "lastUpdated"):
-            policy.pop(name, None)
-        policy.setdefault("conditions", {})
-        policy["conditions"] = dict((k, v) for k, v in (policy.get("conditions") or {}).items() if v)
-        return {"option": entry.get("option"), "policy": policy}
+    def differences(self, entry, own, now):
+        """The names of the settings in which ``entry`` differs from the task.
+
+        ``own``: every field the module sets must be equal.  Otherwise (another's policy): only what narrows the
+        block counts (disabled, dates that do not cover the task's, conditions the task does not have, another
+        comment when the task gives one).  A relative date counts as "set": its moving value is not compared.
+        """
+        policy = _policy(entry)
+        wanted = self.wanted["policy"]
+        out = []
+        for name in (SETTINGS if own else ("enabled",)):
+            if policy.get(name, DEFAULTS[name]) != wanted[name]:
+                out.append(name)
+        for name, later in (("fromDate", False), ("toDate", True)):
+            eternal_name = name.replace("Date", "Eternal")
+            have_eternal = policy.get(eternal_name, DEFAULTS[eternal_name]) is True
+            want_eternal = wanted[eternal_name]
+            if have_eternal and (want_eternal or not own):
+                continue
+            if have_eternal != want_eternal:
+                out.append(name)
+                continue
+            have = date_of(policy, name, now)
+            want = self.moments[name]
+            if own:
+                if not self.relative[name] and have != want:
+                    out.append(name)
+            elif have is None or (have < want if later else have > want):
+                out.append(name)
+        have = conditions_key(policy)
+        if (have != conditions_key(wanted)) if own else (have and have != conditions_key(wanted)):
+            out.append("conditions")
+        if "comment" in wanted and "comment" in policy and policy["comment"] != wanted["comment"]:
+            out.append("comment")
+        return out
+
+    # -- requests ------------------------------------------------------------------------------------------
+    def read(self, client):
+        entries = {}
+        for page in client.list_pages("read the Mimecast blocked sender policies", POLICY_GET, None):
+            for entry in page.records:
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+                    entries.setdefault(entry["id"], entry)
+        return list(entries.values())
 
     def main(self):
-        p = self.params
-        if p["state"] == "present" and not p["description"]:
-            raise InputError("description is required with state=present: Mimecast needs it for a policy")
+        now = utc_now()
+        self.check_input(now)
         client = self.client()
-        existing = []
-        for page in client.list_pages("read the Mimecast blocked sender policies", POLICY_GET, None):
-            existing.extend(e for e in page.records if isinstance(e, dict))
-        found = [e for e in existing if self.matches(e)]
-        before = [self.comparable(e) for e in found]
-        if p["state"] == "absent":
-            if found and not self.module.check_mode:
-                for entry in found:
-                    client.post("delete a Mimecast blocked sender policy", POLICY_DELETE, [{"id": entry["id"]}])
-            return dict(changed=bool(found), policies=[], removed=[e["id"] for e in found],
-                        diff={"before": before, "after": []})
-        wanted = self.desired()
-        if found and any(self.comparable(e) == wanted for e in found):
-            keep = next(e for e in found if self.comparable(e) == wanted)
-            return dict(changed=False, policies=[keep], removed=[], diff={"before": before, "after": before})
+        entries = self.read(client)
+        if self.params["state"] == "absent":
+            return self.absent(client, entries)
+        return self.present(client, entries, now)
+
+    def present(self, client, entries, now):
+        p = self.params
+        wanted = self.wanted
+        key = self.criteria(wanted)
+        candidates = [e for e in entries if self.criteria(e) == key]
+        own = [e for e in candidates if description_of(e) == p["description"]]
+        others = [e for e in candidates if description_of(e) != p["description"]]
+        existing, conflicts = [], []
+        for entry in others:
+            differs = self.differences(entry, False, now)
+            if differs:
+                conflicts.append(dict(entry, differs=differs))
+            else:
+                existing.append(entry)
+        result = dict(changed=False, removed=[], not_found=[], existing=[], conflicts=conflicts)
+        if conflicts:
+            self.module.warn("Left alone: %d blocked sender polic%s for the same sender, recipient side, from part "
+                             "and option that block%s less than this task asks: %s"
+                             % (len(conflicts), "y" if len(conflicts) == 1 else "ies",
+                                "s" if len(conflicts) == 1 else "", "; ".join(
+                                    "%s (%r: %s differ%s)" % (c["id"], description_of(c), ", ".join(c["differs"]),
+                                                               "s" if len(c["differs"]) == 1 else "")
+                                    for c in conflicts)))
+        if len(own) > 1:
+            self.module.warn("%d blocked sender policies carry the description %r for this sender: %s; this task "
+                             "keeps one of them and leaves the others" % (len(own), p["description"],
+                                                                          ", ".join(e["id"] for e in own)))
+        if own:
+            equal = [e for e in own if not self.differences(e, True, now)]
+            if equal:
+                shown = {equal[0]["id"]: view(equal[0])}
+                return dict(result, outcome="unchanged", policies=[equal[0]], diff={"before": shown, "after": shown})
+            target = own[0]
+            differs = self.differences(target, True, now)
+            before = {target["id"]: view(target)}
+            after = {target["id"]: view(wanted)}
+            self.module.warn("Updating this task's blocked sender policy %s: %s differ%s from the task"
+                             % (target["id"], ", ".join(differs), "s" if len(differs) == 1 else ""))
+            return self.write(client, result, dict(wanted, id=target["id"]), "updated", before, after, now)
+        if existing:
+            first = existing[0]
+            self.module.warn("Blocked sender policy %s (%r) already blocks this sender as asked; it is kept as it is "
+                             "and no policy with the description %r is created" % (first["id"], description_of(first),
+                                                                                  p["description"]))
+            shown = {first["id"]: view(first)}
+            return dict(result, outcome="existing", existing=existing, policies=[first],
+                        diff={"before": shown, "after": shown})
+        return self.write(client, result, dict(wanted), "created", {}, {NEW: view(wanted)}, now)
+
+    def write(self, client, result, item, outcome, before, after, now):
+        p = self.params
+        result = dict(result, changed=True, outcome=outcome, diff={"before": before, "after": after})
         if self.module.check_mode:
-            return dict(changed=True, policies=[dict(wanted, id=found[0]["id"] if found else None)], removed=[],
-                        diff={"before": before, "after": [wanted]})
-        item = dict(wanted)
-        if found:
-            # an update: create-policy with the policy's id (research notes M7, medium confidence)
-            item["id"] = found[0]["id"]
-        body = client.post("write a Mimecast blocked sender policy", POLICY_CREATE, [item])
-        return dict(changed=True, policies=body["data"], removed=[], diff={"before": before, "after": [wanted]})
+            return dict(result, policies=[dict(item, id=item.get("id"))])
+        target = item.get("id")
+        key = self.criteria(item)
 
+        def find():
+            for entry in self.read(client):
+                if description_of(entry) != p["description"] or self.criteria(entry) != key:
+                    continue
+                if target is None or (entry["id"] == target and not self.differences(entry, True, now)):
+                    return entry
+            return None
 
+        what = "%s a Mimecast blocked sender policy" % ("update" if target else "create")
+        body, adopted = client.create(what, POLICY_CREATE, [item], find)
+        if adopted is not None:
+            self.module.warn("The request to %s failed in a way that leaves open whether Mimecast acted; reading the "
+                             "policies again found it done (policy %s), so it was not sent again" % (what, adopted["id"]))
+            return dict(result, policies=[adopted])
+        data = body.get("data") or []
+        made = data[0] if data and isinstance(data[0], dict) else {}
+        if not isinstance(made.get("id"), str) or not made["id"] or (target and made["id"] != target):
+            raise ApiError(what, "Mimecast answered without %s, so the outcome is not proven"
+                           % ("the policy %s" % target if target else "the policy it made"), "POST",
+                           redact_url(client.base_url + POLICY_CREATE),
+                           hint="Run the task again: it reads the policies first and finds the one with the "
+                                "description %r if Mimecast made it." % p["description"])
+        return dict(result, policies=[made])
+
+    def absent(self, client, entries):
+        p = self.params
+        sender = side_key({"from": party(self.sender)}, "from")
+        own = [e for e in entries if self.owned_for_absent(e)]
+        left = [e for e in entries if side_key(_policy(e), "from") == sender and e not in own]
+        if left:
+            self.module.warn("Left in place: %d blocked sender polic%s for this sender without the description %r "
+                             "(this task removes only its own): %s"
+                             % (len(left), "y" if len(left) == 1 else "ies", p["description"],
+                                "; ".join("%s (%r)" % (e["id"], description_of(e)) for e in left)))
+        before = dict((e["id"], view(e)) for e in own)
+        result = dict(policies=[], existing=left, conflicts=[], diff={"before": before, "after": {}})
+        if self.module.check_mode:
+            ids = [e["id"] for e in own]
+            return dict(result, changed=bool(ids), outcome="removed" if ids else "absent", removed=ids,
+                        not_found=[])
+        removed, not_found = [], []
+        what = "delete a Mimecast blocked sender policy"
+        for entry in own:
+            try:
+                body = client.post(what, POLICY_DELETE, [{"id": entry["id"]}])
+            except ApiError as exc:
+                exc.extra = dict(exc.extra, removed=removed, not_found=not_found)
+                raise
+            data = body.get("data") or []
+            status = (body.get("meta") or {}).get("status") if isinstance(body.get("meta"), dict) else None
+            if data and isinstance(data[0], dict) and data[0].get("id") == entry["id"]:
+                removed.append(entry["id"])
+            elif not data and str(status) == "404":
+                not_found.append(entry["id"])
+            else:
+                error = ApiError(what, "Mimecast answered without naming policy %s, so its removal is not proven"
+                                 % entry["id"], "POST", redact_url(client.base_url + POLICY_DELETE),
+                                 hint="Run the task again: it reads the policies first and removes what is left.")
+                error.extra = {"removed": removed, "not_found": not_found}
+                raise error
+        if not_found:
+            self.module.warn("Mimecast no longer knew %d of the policies read a moment before (gone already, "
+                             "meta.status 404): %s" % (len(not_found), ", ".join(not_found)))
+        return dict(result, changed=bool(removed), outcome="removed" if removed else "absent", removed=removed,
+                    not_found=not_found)

@@ -16,7 +16,6 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_hold import (
     outcomes_of, reject_item,
 )
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_policy import BlockedSenderPolicy, party
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import response, scripted_client
 
 HELD = {"id": "h1", "from": {"emailAddress": "Billing@Evil.example"}, "fromHeader": {"emailAddress": "x@y.example"},
@@ -88,43 +87,3 @@ def test_pages_follow_next_and_stop_on_a_repeated_token():
     with pytest.raises(ApiError) as info:
         list(client.list_pages("list", "/x", {}))
     assert "page token it had sent before" in info.value.message
-
-
-class FakeHost:
-    def __init__(self, **params):
-        base = dict(state="present", sender="@evil.example", option=None, description="d", from_part=None,
-                    recipient=None, from_date=None, to_date=None, enforced=False, enabled=True, override=False,
-                    bidirectional=False, comment="", source_ips=[])
-        base.update(params)
-        self.params = base
-        self.check_mode = False
-
-
-def policy(sender_type="email_domain", value="evil.example", to=None, part="envelope_from", option="block_sender"):
-    side = {"type": sender_type, "emailDomain" if sender_type == "email_domain" else "emailAddress": value}
-    return {"id": "p", "option": option, "policy": {"from": side, "to": to or {"type": "everyone"}, "fromPart": part}}
-
-
-@pytest.mark.parametrize("params, existing, expected", [
-    ({}, policy(), True),
-    ({}, policy(value="Evil.Example"), True),
-    ({}, policy(value="other.example"), False),
-    ({}, policy(part="both"), False),
-    ({"from_part": "both"}, policy(part="both"), True),
-    ({}, policy(option="no_action"), False),
-    ({}, policy(to={"type": "email_domain", "emailDomain": "acme.example"}), False),
-    ({"state": "absent"}, policy(part="both", option="no_action"), True),
-    ({"state": "absent", "from_part": "header_from"}, policy(part="both"), False),
-    ({"sender": "billing@evil.example"}, policy("individual_email_address", "billing@evil.example"), True),
-])
-def test_existing_policies_are_matched_on_sender_recipient_part_and_option(params, existing, expected):
-    module = BlockedSenderPolicy(None, host=FakeHost(**params))
-    assert module.matches(existing) is expected
-
-
-def test_party_forms():
-    assert party(None) == {"type": "everyone"}
-    assert party("@Evil.example") == {"type": "email_domain", "emailDomain": "evil.example"}
-    assert party("evil.example") == {"type": "email_domain", "emailDomain": "evil.example"}
-    assert party("A@Evil.example") == {"type": "individual_email_address", "emailAddress": "a@evil.example"}
-
