@@ -58,9 +58,14 @@ def parse_args(argv):
     parser.add_argument("--mimecast-cap", type=int, default=500,
                         help="most tracked emails one Mimecast search returns (the vendor's cap is undocumented)")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                        help="switch a fault on: kind[,endpoint=tmes|mimecast|oauth][,count=N][,name=value]; "
+                        help="switch a fault on: kind[,endpoint=tmes|mimecast|oauth|held|remediation|policy|msginfo]"
+                             "[,count=N][,name=value]; "
                              "kinds: latency(ms) status(status) rate_limit(form,wait) drop truncate wrong_shape lone_surrogate "
-                             "slow(seconds) repeat_token expire_token")
+                             "slow(seconds) repeat_token expire_token; after_status(status): carried out, then that "
+                             "status; after_slow(seconds): carried out, answer held back; endless(items): every list "
+                             "page has a new next token and that many new items; refuse(code): hold-release/reject "
+                             "change nothing, false with a keyed fail[] of that code; unconfirmed: they change "
+                             "nothing, false with an empty fail[] (tests/sandbox/faults.py says more)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     parser.add_argument("--tls-self-signed", metavar="DIR",

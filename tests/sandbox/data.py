@@ -13,6 +13,7 @@ gives the same records, so tests can compare runs.
 from __future__ import annotations
 
 import array
+import base64
 import bisect
 import datetime
 import hashlib
@@ -85,6 +86,10 @@ MIMECAST_CAMPAIGN_STATES = (
     ("rejected", "Envelope Rejected"),
     ("archived", "Indexed and archived"),
 )
+# the header-From spoof pair in the Mimecast hold queue: a partner's address, and the look-alike domain an
+# attacker sends from while putting the partner's address in the header From
+SPOOFED = "invoices@partner-logistics.example"
+SPOOF_ENVELOPE = "billing@partner-logistics-invoices.example"
 ROUTES = (("inbound", 70), ("outbound", 20), ("internal", 10))
 DETECTION_LEVELS = ("relaxed", "moderate", "aggressive", "cluster")
 
@@ -327,12 +332,38 @@ class TmesData:
         # "Scanning in sandbox": not handed on yet, so neither deliveredTo nor deliveryTime (as captured)
         return log
 
-    # -- the policy event log: one event for every blocked record, joined to it by mailID --------------------
-    EVENTS = {"Spam or graymail": ("spam", "Spam", "Spam/Graymail policy"),
-              "Malware": ("threat", "Malware", "Virus scan policy"),
-              "Phishing": ("phishing", "Phishing", "Web reputation policy"),
-              "Sender reputation": ("anti_spoof", "SPF", "Domain-based authentication policy"),
-              "Content filtering": ("content_filter", "Attachment type", "Content filtering policy")}
+    # -- the policy event log: one event for every blocked record --------------------------------------------
+    # The event of each blocked reason: (query event, eventType, eventSubtype, policy rule, policyAction).
+    # Vocabulary, word by word (shared/api/ACTIONS.md T2 and real-samples/tmes-policy-datadog-1..3):
+    # - eventType is the display name the REST API sends, never the query word (datadog-1: "Suspicious Objects"
+    #   for event=threat).  "Domain-based Authentication" (anti_spoof), "Malware" and "Suspicious Objects"
+    #   (threat) come from TM-map; "Spam" and "Phishing" are the query words capitalised, as no capture or
+    #   document shows their display names (the syslog captures datadog-2/-3 carry "virus" and "phishing" there);
+    #   "Content Filtering" likewise.
+    # - eventSubtype: "Suspicious URLs" is real (datadog-1); "SPF" is one of TM-map's subtypes of
+    #   Domain-based Authentication; "Virus" is the syslog event type of the EICAR capture (datadog-2) under its
+    #   "(Virus)" rule; "Spam", "Phishing" and "Attachment Type" are the sandbox's words.
+    # - policyName: "Organization: Spam or Phish" and "Organization: Global Outbound Policy (Virus)" are real
+    #   (datadog-3, -2); the inbound counterpart "Organization: Global Inbound Policy (Virus)" follows it; the
+    #   "Organization: <rule>" names of the other two follow that form with the sandbox's rule names.
+    # - policyAction: "Quarantine" is real (datadog-2/-3, also "Bypass" in datadog-1); "Delete" and "Reject"
+    #   are the sandbox's words for the tracking log's Deleted and Rejected.
+    EVENTS = {"Spam or graymail": ("spam", "Spam", "Spam", "Spam or Phish"),
+              "Malware": ("threat", "Malware", "Virus", "Global {dir} Policy (Virus)"),
+              "Phishing": ("phishing", "Phishing", "Phishing", "Spam or Phish"),
+              "Sender reputation": ("anti_spoof", "Domain-based Authentication", "SPF",
+                                    "Domain-based Authentication"),
+              "Content filtering": ("content_filter", "Content Filtering", "Attachment Type",
+                                    "Content Filtering")}
+    # the campaign's blocked mail was caught for its URL ("Web reputation: malicious URL"): a Suspicious Objects
+    # event with urlInfo, in the vocabulary of the REST capture (datadog-1)
+    CAMPAIGN_EVENT = ("threat", "Suspicious Objects", "Suspicious URLs", "Global {dir} Policy (Virus)")
+    POLICY_ACTIONS = {"Quarantined": "Quarantine", "Deleted": "Delete", "Rejected": "Reject"}
+
+    def _event_of(self, pos: int, log: dict) -> tuple:
+        if pos in self.campaign_positions:
+            return self.CAMPAIGN_EVENT
+        return self.EVENTS[log["reason"]]
 
     def policy_index(self, event, direction, domain) -> _Index:
         """The policy events of one event type (or all), direction and domain, in time order (cached)."""
@@ -344,7 +375,7 @@ class TmesData:
         blocked = self.index("blocked_traffic", direction, domain)
         positions, times = array.array("l"), array.array("q")
         for k, pos in enumerate(blocked.positions):
-            if event is None or self.EVENTS[self.record(pos)["reason"]][0] == event:
+            if event is None or self._event_of(pos, self.record(pos))[0] == event:
                 positions.append(pos)
                 times.append(blocked.times[k])
         found = _Index(positions, times)
@@ -353,39 +384,56 @@ class TmesData:
         return found
 
     def policy_event(self, pos: int) -> dict:
-        """The policy event of a blocked record: what the policy did and why (details as a JSON string)."""
+        """The policy event of a blocked record: what the policy did and why (details as a JSON string).
+
+        Exactly the fields of the REST capture (real-samples/tmes-policy-datadog-1.json): no mailID, which no
+        capture carries (ACTIONS.md T2 lists it from a collector's schema only); the event joins the tracking log
+        on messageID and the recipients.
+        """
         log = self.record(pos)
-        event, subtype, policy = self.EVENTS[log["reason"]]
-        campaign = pos in self.campaign_positions
+        dummy, event_type, subtype, rule = self._event_of(pos, log)
         rng = random.Random(self.seed * 7 + pos)
         attachments = log.get("attachments") or []
-        if event == "threat":
-            names = ["TROJ_GEN.R%03dC0DKN" % rng.randint(1, 999)]
-            details = {"threatNames": names, "fileInfo": [
-                {"fileName": a["fileName"], "fileSha256": a["sha256"], "threatName": names[0]} for a in attachments]}
-        elif event == "phishing":
+        if event_type == "Malware":
+            name = "TROJ_GEN.R%03dC0DKN" % rng.randint(1, 999)
+            # threatNames is a string, as captured (datadog-2); fileSha256 is documented (ACTIONS.md T2) but no
+            # capture shows it (unverified): served so that hashes can be matched, never relied on
+            details = {"threatNames": name, "fileInfo": [
+                {"fileName": a["fileName"], "fileSha256": a["sha256"], "threatName": name} for a in attachments]}
+        elif event_type == "Suspicious Objects":
             urls = log.get("embeddedUrls") or ["https://%s/login" % rng.choice(EXTERNAL_DOMAINS)]
-            details = {"urlInfo": [{"url": u, "extractType": "body", "attachmentName": None, "attachmentSha256": None,
-                                    "riskLevel": "high"} for u in urls]}
-            if campaign:
-                details["urlInfo"] += [{"url": u, "extractType": "attachment", "attachmentName": a["fileName"],
-                                        "attachmentSha256": a["sha256"], "riskLevel": "high"}
-                                       for a in attachments for u in urls]
-        elif event == "content_filter":
+            # a body URL carries url and extractType only, as captured (datadog-1)
+            details = {"urlInfo": [{"url": u, "extractType": "body"} for u in urls]}
+            # a URL found in an attachment: attachmentName and attachmentSha256 are documented (ACTIONS.md T2,
+            # [TM-map]) but never captured (unverified)
+            details["urlInfo"] += [{"url": u, "extractType": "attachment", "attachmentName": a["fileName"],
+                                    "attachmentSha256": a["sha256"]} for a in attachments for u in urls]
+        elif event_type == "Content Filtering":
+            # riskLevel and fileSha256: documented (ACTIONS.md T2), never captured (unverified)
             details = {"riskLevel": "medium", "fileInfo": [
-                {"fileName": a["fileName"], "fileSha256": a["sha256"], "threatName": None} for a in attachments]}
-        elif event == "spam":
-            details = {"spamReport": {"score": round(rng.uniform(5, 15), 1), "rules": ["BULK_MAIL", "SUSPECT_URL"]}}
+                {"fileName": a["fileName"], "fileSha256": a["sha256"]} for a in attachments]}
+        elif event_type in ("Spam", "Phishing"):
+            # the spamReport of a real phishing event (datadog-3): opaque engine headers, values of that form
+            details = {"spamReport": {
+                "enginePatternVersion": "9.1.0.1023;%d" % rng.randint(28000000, 28999999),
+                "spamResultHeader": "12-%.6f-7.000000" % rng.uniform(8, 80),
+                "spamRidHeader": base64.b64encode(rng.getrandbits(480).to_bytes(60, "big")).decode(),
+                "snapHeader": "Not",
+                "spamXGenCloudHeader": "%s-0-0-200-0" % uuid.UUID(int=rng.getrandbits(128), version=4)}}
         else:
+            # riskLevel alone: one of the documented shapes (ACTIONS.md T2), unverified
             details = {"riskLevel": "medium"}
+        inbound = log["direction"] == "in"
         return {
-            "genTime": log["genTime"], "timestamp": log["timestamp"], "sender": log["sender"],
-            "recipients": [log["recipient"]], "headerFrom": log["headerFrom"], "headerTo": log["headerTo"],
-            "subject": log["subject"], "messageID": log["messageID"], "mailID": log["mailID"],
-            "direction": log["direction"], "domainName": log["recipient"].split("@")[1] if log["direction"] == "in"
-            else log["sender"].split("@")[1], "eventType": event, "eventSubtype": subtype, "policyName": policy,
-            "policyAction": log["action"], "size": log["size"],
-            # the research notes show details as structured data; served as a JSON string, which clients decode
+            "timestamp": log["timestamp"], "genTime": log["genTime"], "eventType": event_type,
+            "eventSubtype": subtype,
+            "domainName": log["recipient"].split("@")[1] if inbound else log["sender"].split("@")[1],
+            "sender": log["sender"], "headerFrom": log["headerFrom"], "recipients": [log["recipient"]],
+            "headerTo": log["headerTo"], "direction": log["direction"], "messageID": log["messageID"],
+            "subject": log["subject"], "size": log["size"],
+            "policyName": "Organization: " + rule.format(dir="Inbound" if inbound else "Outbound"),
+            "policyAction": self.POLICY_ACTIONS[log["action"]],
+            # a JSON string, as captured
             "details": json.dumps(details, separators=(",", ":")),
         }
 
@@ -416,11 +464,47 @@ class MimecastData:
         lo = bisect.bisect_left(self.times, now_ms - CAMPAIGN_HOURS * 3600 * 1000)
         candidates = list(range(lo, size))
         count = min(campaign_size, len(candidates))
+        self.campaign_positions = []
         for n, pos in enumerate(sorted(rng.sample(candidates, count)) if count else []):
             self.records[pos] = self._render(pos, self.times[pos], n)
             self.message_ids[pos] = "<%s@%s>" % (uuid.UUID(int=rng.getrandbits(128), version=4),
                                                  campaign.sender.split("@")[1])
+            self.campaign_positions.append(pos)
         self.campaign_total = count
+        self.spoof_positions = self._plant_spoof(lo)
+
+    def _plant_spoof(self, lo: int) -> dict:
+        """A header-From spoof pair in the hold queue: a partner's message held as spam, and an attacker's held
+        for malware whose envelope sender is at a look-alike domain and whose header From is the partner's
+        address.  Returns {"partner": position, "attacker": position}, or {} when there is no room."""
+        rng = random.Random("spoof:%d" % self.seed)
+        taken = set(self.campaign_positions)
+        candidates = [p for p in range(lo, len(self.records)) if p not in taken]
+        if len(candidates) < 2:
+            candidates = [p for p in range(len(self.records)) if p not in taken]
+        if len(candidates) < 2:
+            return {}
+        partner_pos, attacker_pos = sorted(rng.sample(candidates, 2))
+        number = rng.randint(10000, 99999)
+        inside = [("%s.%s" % (rng.choice(FIRST), rng.choice(LAST)), CUSTOMER_DOMAINS[0]) for dummy in range(2)]
+        for pos, env, hdr, info, recipient in (
+                (partner_pos, ("Partner Logistics Billing", SPOOFED), ("Partner Logistics Billing", SPOOFED),
+                 "Message Hold Applied - Spam Signature policy", inside[0]),
+                (attacker_pos, ("Partner Logistics Billing", SPOOF_ENVELOPE), ("Partner Logistics Billing", SPOOFED),
+                 "Message Hold Applied - Content examination policy", inside[1])):
+            record = self._render(pos, self.times[pos], None)
+            record.update(
+                status="held", info=info, route="inbound", attachments=True, spamScore=0,
+                subject="Invoice PL-%d for your shipment" % number,
+                senderIP="198.51.100.%d" % rng.randint(1, 254),
+                fromEnv={"displayableName": env[0], "emailAddress": env[1]},
+                fromHdr={"displayableName": hdr[0], "emailAddress": hdr[1]},
+                to=[{"displayableName": recipient[0].replace(".", " ").title(),
+                     "emailAddress": "%s@%s" % recipient}])
+            self.records[pos] = record
+            self.message_ids[pos] = "<%s@%s>" % (uuid.UUID(int=rng.getrandbits(128), version=4),
+                                                 env[1].split("@")[1])
+        return {"partner": partner_pos, "attacker": attacker_pos}
 
     def _render(self, pos: int, ms: int, campaign_n) -> dict:
         rng = random.Random(self.seed * 7919 + pos)

@@ -4,15 +4,39 @@
 """Faults the sandbox can inject, switched on from the command line or the control endpoint.
 
 A fault has a kind, the endpoint it applies to (``tmes``, ``mimecast`` (tracking),
-``oauth``, ``held`` (the hold queue), ``remediation``, ``policy``, or ``*``) and a count: it hits the next ``count`` requests of that endpoint and
-then retires itself; without a count it stays until cleared.
+``oauth``, ``held`` (the hold queue), ``remediation``, ``policy``, ``msginfo`` (message info), or ``*``) and a
+count: it hits the next ``count`` requests of that endpoint and then retires itself; without a count it stays
+until cleared.
+
+Kinds (parameters and defaults in brackets):
+
+- ``latency`` (ms=100): added before the answer.
+- ``status`` (status=500): answered with that HTTP error instead of being carried out.
+- ``rate_limit`` (form=seconds, wait=1.0): a 429 with the rate-limit headers of that form.
+- ``drop``: the connection is closed without an answer.
+- ``truncate``: the body is cut in half.
+- ``lone_surrogate``: every subject of the answer starts with a lone UTF-16 surrogate.
+- ``wrong_shape``: valid JSON without the expected keys.
+- ``slow`` (seconds=5.0): the answer is held back that long, before the request is carried out.
+- ``repeat_token``: a TMES page hands back the token it was given.
+- ``expire_token``: the API 2.0 token of the request is revoked.
+- ``after_status`` (status=502): the request IS carried out (a policy or incident created, a message
+  released), then answered with that HTTP error: what a client sees when the answer is lost after the work.
+- ``after_slow`` (seconds=5.0): the request is carried out, then its answer held back that long (a client that
+  times out has had its request done).
+- ``endless`` (items=0): a list endpoint (the hold queue, get-policy) answers every page with a new ``next``
+  token and ``items`` new items, so a client that follows tokens never ends.
+- ``refuse`` (code=err_hold_message_refused): hold-release and hold-reject change nothing and answer
+  ``release``/``reject`` false with a keyed fail[] entry carrying that code for each id.
+- ``unconfirmed``: hold-release and hold-reject change nothing and answer ``release``/``reject`` false with an
+  empty fail[] (as an integrator's mock of a release Mimecast did not do: real-samples/mimecast-actions-demisto-7).
 """
 
 from __future__ import annotations
 
 import threading
 
-ENDPOINTS = ("*", "tmes", "mimecast", "oauth", "held", "remediation", "policy")
+ENDPOINTS = ("*", "tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo")
 
 # kind -> (parameter name -> (type, default)); every kind takes endpoint and count
 KINDS = {
@@ -27,6 +51,11 @@ KINDS = {
     "slow": {"seconds": (float, 5.0)},
     "repeat_token": {},
     "expire_token": {},
+    "after_status": {"status": (int, 502)},
+    "after_slow": {"seconds": (float, 5.0)},
+    "endless": {"items": (int, 0)},
+    "refuse": {"code": (str, "err_hold_message_refused")},
+    "unconfirmed": {},
 }
 RATE_LIMIT_FORMS = ("seconds", "http-date", "reset-ms", "reset-epoch")
 
@@ -63,8 +92,12 @@ class Fault:
                 raise FaultError("fault %s: %s must be %s, got %r" % (kind, name, kind_type.__name__, value)) from None
         if kind == "rate_limit" and self.params["form"] not in RATE_LIMIT_FORMS:
             raise FaultError("rate_limit form must be one of: %s" % ", ".join(RATE_LIMIT_FORMS))
-        if kind == "status" and not 400 <= self.params["status"] <= 599:
+        if kind in ("status", "after_status") and not 400 <= self.params["status"] <= 599:
             raise FaultError("status must be an HTTP error status (400-599)")
+        if kind == "endless" and not 0 <= self.params["items"] <= 500:
+            raise FaultError("endless items must be from 0 to 500")
+        if kind == "refuse" and not self.params["code"].strip():
+            raise FaultError("refuse needs a code, e.g. err_hold_message_refused")
         self.id = fault_id
         self.kind = kind
         self.endpoint = endpoint

@@ -15,7 +15,8 @@ Control endpoints (never counted as vendor requests):
 - ``GET /_sandbox/mimecast/expected?start=&end=[&from=][&to=][&subject=][&senderIP=][&route=]``: the ids a
   Mimecast search finds when no result cap cuts it short
 - ``GET /_sandbox/mimecast/state``: the hold queue (held ids), held release logs, blocked sender policies,
-  remediation incidents and how many changes were made
+  remediation incidents, the delivered copies remediation removed (``removed``: message_id, recipient,
+  incident) and how many changes clients made
 - ``GET /_sandbox/describe``: the same JSON object the command line prints first
 """
 
@@ -151,6 +152,8 @@ class SandboxState:
                 ids.setdefault(record["status"], self.mimecast_data.message_ids[pos])
         campaign["mimecast_message_ids"] = dict(sorted(ids.items()))
         campaign["mimecast_statuses"] = dict(sorted(mimecast_statuses.items()))
+        # the header-From spoof pair in the hold queue (spoof) and the delivered copies (mimecast_delivered)
+        campaign.update(self.actions.campaign_facts())
         return {"url": url, "tmes": dict(self.creds["tmes"]), "mimecast": dict(self.creds["mimecast"]),
                 "campaign": campaign}
 
@@ -262,6 +265,11 @@ class Handler(BaseHTTPRequestHandler):
             reply = mimecast_msginfo.handle(state, request, faults)
         else:
             reply = state.actions.handle(state.mimecast, request, faults)
+        # the request has been carried out: its answer is held back, or lost to an error status
+        if "after_slow" in kinds:
+            time.sleep(kinds["after_slow"].params["seconds"])
+        if "after_status" in kinds:
+            reply = fault_reply(endpoint, kinds["after_status"].params["status"])
         if "wrong_shape" in kinds and reply.status == 200:
             shape = {"tmes": {"items": [], "next": None}, "oauth": {"token": None}}
             reply = Reply(200, shape.get(endpoint, {"meta": {"status": 200}, "data": {"trackedEmails": "none"},

@@ -154,10 +154,43 @@ def test_request_counter_and_recent_requests(api):
 
 @pytest.mark.parametrize("spec", [{"kind": "nope"}, {"kind": "status", "status": 200}, {"kind": "status", "count": 0},
                                   {"kind": "drop", "endpoint": "smtp"}, {"kind": "slow", "seconds": "x"},
-                                  {"kind": "drop", "volume": 3}, {"endpoint": "tmes"}])
+                                  {"kind": "drop", "volume": 3}, {"endpoint": "tmes"},
+                                  {"kind": "after_status", "status": 200}, {"kind": "endless", "items": -1},
+                                  {"kind": "refuse", "code": " "}, {"kind": "unconfirmed", "code": "x"},
+                                  {"kind": "after_slow", "seconds": "soon"}])
 def test_bad_fault_specs_are_refused(api, spec):
     response = api.http.post(api.url + "/_sandbox/faults", json=spec, timeout=10)
     assert response.status_code == 400 and response.json()["error"]
+
+
+@pytest.mark.parametrize("spec, params", [
+    ({"kind": "after_status", "endpoint": "policy"}, {"status": 502}),
+    ({"kind": "after_status", "endpoint": "remediation", "status": 504}, {"status": 504}),
+    ({"kind": "after_slow", "endpoint": "held"}, {"seconds": 5.0}),
+    ({"kind": "endless", "endpoint": "held", "items": 4}, {"items": 4}),
+    ({"kind": "endless", "endpoint": "policy"}, {"items": 0}),
+    ({"kind": "refuse", "endpoint": "held"}, {"code": "err_hold_message_refused"}),
+    ({"kind": "unconfirmed", "endpoint": "held", "count": 1}, {}),
+    ({"kind": "after_status", "endpoint": "msginfo"}, {"status": 502}),
+])
+def test_the_control_endpoint_takes_the_action_fault_kinds(api, spec, params):
+    response = api.http.post(api.url + "/_sandbox/faults", json=spec, timeout=10)
+    assert response.status_code == 201, response.text
+    added = response.json()
+    assert added["kind"] == spec["kind"] and added["endpoint"] == spec["endpoint"]
+    assert {k: added[k] for k in params} == params
+    assert added in api.http.get(api.url + "/_sandbox/faults", timeout=10).json()["faults"]
+
+
+def test_help_names_every_fault_kind_and_endpoint():
+    from tests.sandbox.faults import ENDPOINTS, KINDS, __doc__ as described
+    result = subprocess.run([sys.executable, "-m", "tests.sandbox", "--help"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, check=True)
+    text = " ".join(result.stdout.split())
+    for kind in KINDS:
+        assert kind in text and "``%s``" % kind in described, kind
+    for endpoint in ENDPOINTS[1:]:
+        assert endpoint in text and "``%s``" % endpoint in described, endpoint
 
 
 def test_parse_spec():
@@ -200,7 +233,9 @@ def test_command_line_prints_the_json_line_and_serves_both_vendors():
         assert set(info["mimecast"]) == {"access_key", "secret_key", "app_id", "app_key", "client_id",
                                          "client_secret", "expired_access_key", "forbidden_client_id",
                                          "forbidden_client_secret", "readonly_client_id", "readonly_client_secret"}
-        assert {"sender", "subject", "sender_ip", "attachment_sha256", "url"} <= set(info["campaign"])
+        assert {"sender", "subject", "sender_ip", "attachment_sha256", "url", "spoof",
+                "mimecast_delivered"} <= set(info["campaign"])
+        assert set(info["campaign"]["spoof"]) == {"partner", "partner_id", "attacker_id"}
         api = Clients(_Described(info))
         logs, pages = api.tmes_all(tmes_params(limit="100"))
         assert pages > 3 and len({log["mailID"] for log in logs}) == len(logs)

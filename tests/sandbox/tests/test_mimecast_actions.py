@@ -13,7 +13,7 @@ import pytest
 from tests.sandbox import Sandbox
 from tests.sandbox.mimecast_actions import (
     HOLD_LIST, HOLD_REJECT, HOLD_RELEASE, POLICY_CREATE, POLICY_DELETE, POLICY_GET, RELEASE_LOGS, REM_CREATE,
-    REM_FIND, REM_GET,
+    REM_CREATE_V2, REM_FIND, REM_GET,
 )
 from tests.sandbox.tests.conftest import Clients, body_date
 
@@ -66,8 +66,14 @@ def test_the_hold_queue_pages_to_the_end_and_needs_admin(api):
     held = held_all(api, start=body_date(datetime.datetime.now(UTC) - datetime.timedelta(days=29)))
     assert len(held) == len(state(api)["hold"]) > 7
     assert len({h["id"] for h in held}) == len(held)
-    assert {"id", "reason", "reasonCode", "from", "fromHeader", "to", "subject", "route", "hasAttachments",
-            "dateReceived", "policyInfo"} <= set(held[0])
+    assert all(set(h) == {"id", "reason", "reasonId", "reasonCode", "from", "fromHeader", "to", "subject", "route",
+                          "hasAttachments", "size", "dateReceived", "policyInfo"} for h in held)
+    # to is one object; reason is the tracked email's info, reasonId and reasonCode its upper and lower forms
+    assert all(set(h["to"]) == {"emailAddress", "displayableName"} for h in held)
+    assert all(h["reason"].startswith("Message Hold Applied - ") for h in held)
+    assert all(h["reasonId"] == h["reasonCode"].upper() and h["reasonCode"] == h["reason"].lower().replace(
+        " - ", "_").replace(" ", "_") for h in held)
+    assert {h["policyInfo"] for h in held} <= {"Relaxed Spam Detection", "Malicious Attachment"}
     # admin false (the default) shows only the API user's own holds: none
     assert ok(post(api, HOLD_LIST, [{}]))["data"] == []
 
@@ -147,10 +153,17 @@ def test_failures_401_418_429_and_500(api):
 def test_blocked_sender_policies_create_get_update_delete(api):
     policy = {"description": "IR-1 block", "fromPart": "both",
               "from": {"type": "email_domain", "emailDomain": "acme-invoice-notice.example"},
-              "to": {"type": "everyone"}, "enforced": True, "conditions": {"sourceIPs": ["203.0.113.0/24"]}}
+              "to": {"type": "everyone"}, "enforced": True, "conditions": {"sourceIPs": ["203.0.113.0/24"]},
+              "comment": "case IR-1"}
     created = ok(post(api, POLICY_CREATE, [{"option": "block_sender", "policy": policy}]))["data"][0]
     assert created["policy"]["fromDate"] == "1900-01-01T00:00:00+0000"
     assert created["policy"]["toDate"] == "2100-01-01T23:59:59+0000"
+    # both forms, as captured; the comment accepted and dropped
+    echoed = created["policy"]
+    assert echoed["from"] == policy["from"] and echoed["to"] == {"type": "everyone"}
+    assert (echoed["fromType"], echoed["fromValue"], echoed["toType"]) == (
+        "email_domain", "acme-invoice-notice.example", "everyone")
+    assert "toValue" not in echoed and "comment" not in echoed
     listed = ok(post(api, POLICY_GET, []))
     assert [p["id"] for p in listed["data"]] == [created["id"]]
     one = ok(post(api, POLICY_GET, [{"id": created["id"]}]))["data"][0]
@@ -159,13 +172,37 @@ def test_blocked_sender_policies_create_get_update_delete(api):
     updated = ok(post(api, POLICY_CREATE, [{"id": created["id"], "option": "block_sender", "policy": changed}]))
     assert updated["data"][0]["id"] == created["id"]
     assert updated["data"][0]["policy"]["description"] == "IR-1 block, reviewed"
+    assert updated["data"][0]["policy"]["createTime"] == created["policy"]["createTime"]
     assert ok(post(api, POLICY_DELETE, [{"id": created["id"]}]))["data"] == [{"id": created["id"]}]
+    # deleting what is not there: HTTP 200, meta.status 404, nothing in data or fail
     gone = post(api, POLICY_DELETE, [{"id": created["id"]}])
-    assert gone.status_code == 200 and gone.json()["fail"][0]["errors"][0]["code"] == "err_policy_not_found"
+    assert gone.status_code == 200 and gone.json() == {"meta": {"status": 404}, "data": [], "fail": []}
     assert state(api)["policies"] == [] and state(api)["changes"] == 3
     assert post(api, POLICY_CREATE, [{"option": "block_sender", "policy": {}}]).status_code == 400
-    assert post(api, POLICY_CREATE, [{"option": "block_sender", "policy": {
-        "description": "x", "from": {"type": "email_domain"}}}]).status_code == 400
+
+
+def test_policies_in_the_flat_form_and_invalid_values(api):
+    flat = {"description": "IR-2", "fromPart": "envelope_from", "fromType": "individual_email_address",
+            "fromValue": "billing@acme-invoice-notice.example", "toType": "email_domain", "toValue": "acme.example"}
+    created = ok(post(api, POLICY_CREATE, [{"option": "block_sender", "policy": flat}]))["data"][0]["policy"]
+    assert created["from"] == {"type": "individual_email_address", "emailAddress": flat["fromValue"]}
+    assert created["to"] == {"type": "email_domain", "emailDomain": "acme.example"}
+    assert (created["fromValue"], created["toValue"]) == (flat["fromValue"], "acme.example")
+    # a missing or malformed from value: refused on HTTP 200 in the captured shape (mimecast-actions-chronicle-3)
+    for bad_policy in ({"description": "x", "from": {"type": "email_domain"}},
+                       {"description": "x", "fromType": "email_domain", "fromValue": "not a domain"}):
+        refused = post(api, POLICY_CREATE, [{"option": "block_sender", "policy": bad_policy}])
+        assert refused.status_code == 200
+        assert refused.json() == {"meta": {"status": 200}, "data": [], "fail": [{"key": {"option": "block_sender"},
+                                  "errors": [{"field": "policy", "code": "err_policy_invalid_from_value",
+                                              "message": "Invalid fromValue", "retryable": True}]}]}
+    bad_to = post(api, POLICY_CREATE, [{"option": "no_action", "policy": {
+        "description": "x", "toType": "individual_email_address", "toValue": "nobody"}}])
+    assert bad_to.json()["fail"][0]["errors"][0]["code"] == "err_policy_invalid_to_value"
+    # both forms that disagree
+    assert post(api, POLICY_CREATE, [{"option": "block_sender", "policy": dict(
+        flat, **{"from": {"type": "email_domain", "emailDomain": "other.example"}})}]).status_code == 400
+    assert state(api)["changes"] == 1
 
 
 def test_remediation_incidents_count_asynchronously_and_can_be_found(api):
@@ -174,13 +211,22 @@ def test_remediation_incidents_count_asynchronously_and_can_be_found(api):
     created = ok(post(api, REM_CREATE, [{"reason": "IR-7 ansible:case-7", "searchBy": "hash",
                                          "hashOrMessageId": campaign["attachment_sha256"], "start": start}]))
     incident = created["data"][0]
-    assert incident["identified"] == campaign["mimecast_statuses"]["archived"] > 0 and incident["successful"] == 0
+    # a new incident has counted nothing yet; its criteria are what was asked, without null keys
+    assert (incident["identified"], incident["successful"], incident["failed"]) == (0, 0, 0)
+    assert incident["searchCriteria"] == {"start": start, "fileHash": campaign["attachment_sha256"]}
+    assert incident["type"] == "manual" and incident["code"].startswith("TR-") and incident["code"].endswith("-M")
+    first = ok(post(api, REM_GET, [{"id": incident["id"]}]))["data"][0]
+    assert first["identified"] == campaign["mimecast_statuses"]["archived"] > 0 and first["successful"] == 0
+    assert state(api)["removed"] == []
     seen = []
     for dummy in range(10):
         seen.append(ok(post(api, REM_GET, [{"id": incident["id"]}]))["data"][0]["successful"])
-    assert seen == sorted(seen) and seen[-1] == incident["identified"]
-    found = ok(post(api, REM_FIND, [{"searchBy": [{"fieldName": "reason", "value": "ansible:case-7"}]}]))
-    assert [i["id"] for i in found["data"][0]["incidents"]] == [incident["id"]]
+    assert seen[0] == min(2, first["identified"]) and seen == sorted(seen) and seen[-1] == first["identified"]
+    found = ok(post(api, REM_FIND, [{"searchBy": [{"fieldName": "reason", "value": "ANSIBLE:case-7"}]}]))
+    items = found["data"][0]["incidents"]
+    assert [i["id"] for i in items] == [incident["id"]]
+    assert set(items[0]) == {"id", "code", "type", "reason", "identified", "successful", "failed", "restored",
+                             "create", "modified"}
     none = ok(post(api, REM_FIND, [{"searchBy": [{"fieldName": "reason", "value": "ansible:case-8"}]}]))
     assert none["data"][0]["incidents"] == []
     assert post(api, REM_FIND, [{}]).status_code == 400
@@ -188,3 +234,115 @@ def test_remediation_incidents_count_asynchronously_and_can_be_found(api):
                 ).status_code == 400
     missing = post(api, REM_GET, [{"id": "nope"}])
     assert missing.status_code == 200 and missing.json()["fail"][0]["errors"][0]["code"] == "err_incident_not_found"
+
+
+def test_remediation_removes_the_delivered_copies_from_the_mailboxes(api):
+    delivered = api.info["campaign"]["mimecast_delivered"]
+    assert delivered and all(set(d) == {"tracked_id", "message_id", "recipient"} for d in delivered)
+    assert len(delivered) == api.info["campaign"]["mimecast_statuses"]["archived"]
+    target = delivered[0]
+    start = body_date(datetime.datetime.now(UTC) - datetime.timedelta(days=2))
+    created = ok(post(api, REM_CREATE, [{"reason": "IR-8", "searchBy": "messageId",
+                                         "hashOrMessageId": target["message_id"], "start": start}]))["data"][0]
+    assert created["searchCriteria"] == {"start": start, "messageId": target["message_id"]}
+    assert ok(post(api, REM_GET, [{"id": created["id"]}]))["data"][0]["identified"] == 1
+    assert state(api)["removed"] == []
+    done = ok(post(api, REM_GET, [{"id": created["id"]}]))["data"][0]
+    assert done["successful"] == 1
+    assert state(api)["removed"] == [{"message_id": target["message_id"], "recipient": target["recipient"],
+                                      "incident": created["id"]}]
+    # what is removed is not found again
+    again = ok(post(api, REM_CREATE, [{"reason": "IR-8 again", "searchBy": "messageId",
+                                       "hashOrMessageId": target["message_id"], "start": start}]))["data"][0]
+    assert ok(post(api, REM_GET, [{"id": again["id"]}]))["data"][0]["identified"] == 0
+
+
+def test_remediation_v2_by_message_ids(api):
+    delivered = api.info["campaign"]["mimecast_delivered"]
+    ids = sorted({d["message_id"] for d in delivered})[:2]
+    created = ok(post(api, REM_CREATE_V2, [{"reason": "IR-9", "searchBy": "message_ids", "messageIds": ids}]))
+    incident = created["data"][0]
+    assert incident["searchCriteria"] == {"messageIds": ids}
+    assert (incident["identified"], incident["successful"]) == (0, 0)
+    for dummy in range(5):
+        last = ok(post(api, REM_GET, [{"id": incident["id"]}]))["data"][0]
+    expected = sorted((d["message_id"], d["recipient"]) for d in delivered if d["message_id"] in ids)
+    assert last["identified"] == last["successful"] == len(expected)
+    assert [(r["message_id"], r["recipient"]) for r in state(api)["removed"]] == expected
+    by_hash = ok(post(api, REM_CREATE_V2, [{"reason": "IR-9b", "searchBy": "hash",
+                                             "hash": api.info["campaign"]["attachment_sha256"]}]))["data"][0]
+    assert by_hash["searchCriteria"] == {"fileHash": api.info["campaign"]["attachment_sha256"]}
+    assert post(api, REM_CREATE_V2, [{"reason": "x", "searchBy": "message_ids", "messageIds": []}]).status_code == 400
+    assert post(api, REM_CREATE_V2, [{"reason": "x", "searchBy": "messageId", "hash": "a" * 64}]).status_code == 400
+    assert post(api, REM_CREATE_V2, [{"reason": "x", "hashOrMessageId": "a" * 64}]).status_code == 400
+
+
+def test_the_spoof_pair_is_held(api):
+    spoof = api.info["campaign"]["spoof"]
+    assert spoof["partner"] == "invoices@partner-logistics.example"
+    held = {h["id"]: h for h in held_all(api, start=body_date(datetime.datetime.now(UTC) - datetime.timedelta(days=1)))}
+    partner, attacker = held[spoof["partner_id"]], held[spoof["attacker_id"]]
+    assert partner["from"]["emailAddress"] == partner["fromHeader"]["emailAddress"] == spoof["partner"]
+    assert partner["reason"] == "Message Hold Applied - Spam Signature policy"
+    assert attacker["fromHeader"]["emailAddress"] == spoof["partner"]
+    assert attacker["from"]["emailAddress"] == "billing@partner-logistics-invoices.example"
+    assert attacker["policyInfo"] == "Malicious Attachment"
+    by_sender = held_all(api, searchBy={"fieldName": "sender", "value": spoof["partner"]})
+    assert [h["id"] for h in by_sender] == [spoof["partner_id"]]
+
+
+def test_faults_after_status_and_after_slow_carry_the_request_out(api):
+    api.fault(kind="after_status", endpoint="policy", count=1)
+    lost = post(api, POLICY_CREATE, [{"option": "block_sender", "policy": {"description": "lost answer"}}])
+    assert lost.status_code == 502
+    assert [p["policy"]["description"] for p in state(api)["policies"]] == ["lost answer"]
+    api.fault(kind="after_slow", endpoint="remediation", count=1, seconds=1.5)
+    began = datetime.datetime.now(UTC)
+    slow = post(api, REM_CREATE, [{"reason": "slow", "hashOrMessageId": "a" * 64}])
+    assert slow.status_code == 200 and (datetime.datetime.now(UTC) - began).total_seconds() >= 1.4
+    assert len(state(api)["incidents"]) == 1
+    api.fault(kind="after_status", endpoint="held", count=1, status=504)
+    target = sorted(state(api)["hold"])[0]
+    assert post(api, HOLD_RELEASE, [{"id": target}]).status_code == 504
+    assert target not in state(api)["hold"]
+
+
+def test_fault_endless_lists_never_end(api):
+    api.fault(kind="endless", endpoint="held", items=3)
+    tokens, ids = set(), set()
+    token = None
+    for dummy in range(4):
+        meta = {"pagination": {"pageSize": 5}}
+        if token:
+            meta["pagination"]["pageToken"] = token
+        body = ok(post(api, HOLD_LIST, [{"admin": True}], meta))
+        assert len(body["data"]) == 3
+        ids |= {h["id"] for h in body["data"]}
+        token = body["meta"]["pagination"]["next"]
+        assert token not in tokens
+        tokens.add(token)
+    assert len(ids) == 12
+    api.http.delete(api.url + "/_sandbox/faults", timeout=10)
+    api.fault(kind="endless", endpoint="policy")
+    empty = ok(post(api, POLICY_GET, []))
+    assert empty["data"] == [] and empty["meta"]["pagination"]["next"]
+
+
+@pytest.mark.parametrize("kind", ["refuse", "unconfirmed"])
+def test_faults_refuse_and_unconfirmed_change_nothing(api, kind):
+    one, two = sorted(state(api)["hold"])[:2]
+    api.fault(kind=kind, endpoint="held", count=2)
+    released = post(api, HOLD_RELEASE, [{"id": one}]).json()
+    rejected = post(api, HOLD_REJECT, [{"ids": [two]}]).json()
+    assert released["data"] == [{"id": one, "release": False}]
+    assert rejected["data"] == [{"id": two, "reject": False}]
+    if kind == "refuse":
+        assert released["fail"] == [{"key": {"id": one}, "errors": [{
+            "code": "err_hold_message_refused", "message": "The message cannot be released.", "retryable": False}]}]
+        assert rejected["fail"][0]["key"] == {"id": two}
+    else:
+        assert released["fail"] == [] and rejected["fail"] == []
+    after = state(api)
+    assert {one, two} <= set(after["hold"]) and after["changes"] == 0
+    api.fault(kind="refuse", endpoint="held", count=1, code="err_custom")
+    assert post(api, HOLD_RELEASE, [{"id": one}]).json()["fail"][0]["errors"][0]["code"] == "err_custom"

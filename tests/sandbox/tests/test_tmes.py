@@ -298,21 +298,35 @@ def policy_events(api, **params):
         query["token"] = urllib.parse.unquote(body["nextToken"])
 
 
-def test_policy_events_join_the_blocked_records_by_mail_id(api):
+def test_policy_events_join_the_blocked_records_by_message_id(api):
     blocked, dummy = api.tmes_all(dict(window(), type="blocked_traffic"))
     events = policy_events(api, limit="50")
-    assert sorted(e["mailID"] for e in events) == sorted(b["mailID"] for b in blocked)
-    by_id = {b["mailID"]: b for b in blocked}
+    # no mailID, as in every capture: events join the tracking log on messageID and recipient
+    assert events and all("mailID" not in e for e in events)
+    assert sorted((e["messageID"], e["recipients"][0]) for e in events) == sorted(
+        (b["messageID"], b["recipient"]) for b in blocked)
+    by_id = {b["messageID"]: b for b in blocked}
+    actions = {"Quarantined": "Quarantine", "Deleted": "Delete", "Rejected": "Reject"}
     for event in events:
-        record = by_id[event["mailID"]]
-        assert event["policyAction"] == record["action"] and event["recipients"] == [record["recipient"]]
+        record = by_id[event["messageID"]]
+        assert event["policyAction"] == actions[record["action"]] and event["recipients"] == [record["recipient"]]
         assert isinstance(json.loads(event["details"]), dict)
+        assert event["policyName"].startswith("Organization: ")
     campaign = api.info["campaign"]
-    phishing = policy_events(api, event="phishing")
-    ours = [e for e in phishing if e["subject"] == campaign["subject"]]
+    # the campaign's URL detection: a Suspicious Objects event of type threat, as captured (tmes-policy-datadog-1)
+    threat = policy_events(api, event="threat")
+    ours = [e for e in threat if e["subject"] == campaign["subject"]]
     assert len(ours) == campaign["tmes_actions"]["Quarantined"]
     assert all(campaign["url"] in e["details"] for e in ours)
-    assert {e["eventType"] for e in phishing} == {"phishing"}
+    assert {(e["eventType"], e["eventSubtype"]) for e in ours} == {("Suspicious Objects", "Suspicious URLs")}
+    assert {e["eventType"] for e in threat} <= {"Malware", "Suspicious Objects"}
+    assert all(isinstance(json.loads(e["details"])["threatNames"], str)
+               for e in threat if e["eventType"] == "Malware")
+    spoofing = policy_events(api, event="anti_spoof")
+    assert spoofing and {e["eventType"] for e in spoofing} == {"Domain-based Authentication"}
+    phishing = policy_events(api, event="phishing")
+    assert phishing and {e["eventType"] for e in phishing} == {"Phishing"}
+    assert all(set(json.loads(e["details"])) == {"spamReport"} for e in phishing)
 
 
 def test_policy_event_log_rules(api):
