@@ -353,10 +353,11 @@ def _msg(result):
     return _text(_dict(result).get("msg")) or "failed"
 
 
-def response_actions(results, plan, acting):
-    """One row an action and target (action, target, outcome, acted, and what the vendor's answer gave), and the
-    failures, from the registered results of the three Mimecast tasks."""
-    results, plan, acting = _dict(results), _dict(plan), _dict(acting)
+def response_actions(results, plan, acting, switches=None, ready=True):
+    """One row an action and target (action, target, outcome, acted, and what the vendor's answer gave), the
+    failures, and ``undone``: why each action switched on (``switches``) did not act, from the registered results
+    of the three Mimecast tasks."""
+    results, plan, acting, switches = _dict(results), _dict(plan), _dict(acting), _dict(switches)
     rows, failures = [], []
     held = _dict(results.get("reject_held"))
     if not _skipped(held):
@@ -383,9 +384,13 @@ def response_actions(results, plan, acting):
             existing = [p for p in _list(blocked.get("existing")) if isinstance(p, dict)]
             policies = [p for p in _list(blocked.get("policies")) if isinstance(p, dict)]
             acted = _bool(acting.get("block_sender"))
-            if _bool(blocked.get("changed")):
+            said = blocked.get("outcome")  # created, updated, unchanged or existing (the module's words)
+            if said == "updated":
+                outcome, policy = ("updated" if acted else "would_update"), (policies or [{}])[0]
+            elif said == "created" or (said is None and _bool(blocked.get("changed"))):
                 outcome, policy = ("blocked" if acted else "would_block"), (policies or [{}])[0]
             else:
+                # the task's own policy unchanged, or another policy that already blocks exactly this: nothing written
                 outcome, policy = "already_blocked", (existing or policies or [{}])[0]
             rows.append({"action": "block_sender", "target": plan.get("block_sender"), "outcome": outcome,
                          "acted": acted, "id": policy.get("id"),
@@ -419,7 +424,34 @@ def response_actions(results, plan, acting):
             outcome = "nothing_to_remediate_with"
         rows.append({"action": "remediate", "target": target or None, "by": None, "outcome": outcome,
                      "acted": False, "why": remediation.get("problem")})
-    return {"actions": rows, "failures": failures}
+    failed = set(f["action"] for f in failures)
+    undone = []
+    for name in ("reject_held", "block_sender", "remediate"):
+        if not _bool(switches.get(name)) or name in failed:
+            continue
+        done = [r for r in rows if r["action"] == name and r.get("acted")]
+        row = next((r for r in rows if r["action"] == name), {})
+        if not plan.get("usable"):
+            why = "nothing was done: %s" % "; ".join(plan.get("problems") or ["there is no trace"])
+        elif not _bool(ready):
+            why = "there are no Mimecast credentials"
+        elif not plan.get("sound"):
+            why = "the trace is not sound (%s): only a preview" % "; ".join(plan.get("problems") or [])
+        elif name == "reject_held" and not plan.get("hold_sender"):
+            why = "there is no sender whose held mail may be rejected"
+        elif name == "block_sender" and not plan.get("block_sender"):
+            why = "there is no sender that may be blocked"
+        elif name == "remediate" and row.get("outcome") in ("refused", "nothing_to_remediate_with"):
+            why = row.get("why")
+        elif name == "remediate" and row.get("outcome") == "not_needed":
+            continue
+        elif done or (name == "reject_held" and not _skipped(results.get(name))) or (
+                name == "block_sender" and row.get("outcome") == "already_blocked"):
+            continue
+        else:
+            why = "it did not run"
+        undone.append("%s is switched on but was not done: %s" % (name, why))
+    return {"actions": rows, "failures": failures, "undone": undone}
 
 
 # -- the answer ----------------------------------------------------------------------------------------------

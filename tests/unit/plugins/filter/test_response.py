@@ -164,7 +164,7 @@ def test_actions_report_what_the_vendor_proved():
         "reject_held": {"changed": True, "results": [
             {"id": "h1", "outcome": "rejected", "sender": "x@acme-invoice-notice.example", "recipients": ["a@b.c"]},
             {"id": "h2", "outcome": "failed", "code": "err_x", "message": "no"}]},
-        "block_sender": {"changed": False, "policies": [], "existing": [
+        "block_sender": {"changed": False, "outcome": "existing", "policies": [], "existing": [
             {"id": "P1", "policy": {"description": "IR-1: phishing sender blocked"}}]},
         "remediate": remediated(),
     }
@@ -174,9 +174,12 @@ def test_actions_report_what_the_vendor_proved():
                         ("remediate", "opened")]
     assert out["actions"][2]["id"] == "P1" and out["actions"][2]["description"].startswith("IR-1")
     assert [f["action"] for f in out["failures"]] == ["reject_held"] and "h2" in out["failures"][0]["error"]
-    preview = response_actions({"block_sender": {"changed": True, "policies": [{"id": None}]},
+    preview = response_actions({"block_sender": {"changed": True, "outcome": "created", "policies": [{"id": None}]},
                                 "remediate": remediated()}, plan, {})
     assert [r["outcome"] for r in preview["actions"]] == ["would_block", "would_open"]
+    updated = response_actions({"block_sender": {"changed": True, "outcome": "updated", "policies": [{"id": "P"}]}},
+                               plan, {"block_sender": True})
+    assert updated["actions"][0]["outcome"] == "updated"
     broken = response_actions({"remediate": {"failed": True, "msg": "HTTP 500"}}, plan, {"remediate": True})
     assert broken["failures"] == [{"action": "remediate", "error": "HTTP 500"}]
 
@@ -261,3 +264,25 @@ def test_a_found_incident_of_an_earlier_run_still_proves_the_removal():
     rows = response_actions({"remediate": remediated(created=False)}, plan, {"remediate": True})["actions"]
     assert rows[0]["outcome"] == "found"
     assert response_containment(plan, rows)["contained"] is True
+
+
+def test_a_switch_that_could_not_act_is_undone():
+    on = {"reject_held": True, "block_sender": True, "remediate": True}
+    bad = plan_of(trace(indicator={"sender": " "}, copies=MIMECAST_COPIES))
+    undone = response_actions({}, bad, {}, on)["undone"]
+    assert len(undone) == 3 and all("nothing was done" in u for u in undone)
+    failed = plan_of(trace(copies=MIMECAST_COPIES, failures=[{"vendor": "mimecast", "error": "x"}]), messages=MESSAGES)
+    assert all("not sound" in u for u in response_actions({}, failed, {}, on)["undone"])
+    gmail = plan_of(trace(indicator={"sender_domain": "gmail.com"}, copies=MIMECAST_COPIES), messages=MESSAGES)
+    results = {"remediate": remediated()}
+    undone = response_actions(results, gmail, on, on)["undone"]
+    assert [u.split(" ")[0] for u in undone] == ["reject_held", "block_sender"]
+    nothing = plan_of(trace(copies=MIMECAST_COPIES))
+    assert "nothing to remediate with" in response_actions({}, nothing, on, {"remediate": True})["undone"][0]
+    good = plan_of(trace(copies=MIMECAST_COPIES), messages=MESSAGES)
+    done = {"reject_held": {"results": []}, "block_sender": {"changed": False, "existing": [{"id": "P1"}]},
+            "remediate": remediated()}
+    assert response_actions(done, good, on, on)["undone"] == []
+    assert "no Mimecast credentials" in response_actions({}, good, {}, on, False)["undone"][0]
+    # a preview (check mode) switches nothing on
+    assert response_actions({}, bad, {}, {})["undone"] == []
