@@ -17,18 +17,15 @@ from tests.sandbox import Sandbox
 from tests.sandbox.mimecast_msginfo import ATTACHMENT_TYPE, PATH
 from tests.sandbox.tests.conftest import Clients
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-CAPTURE = "mimecast-msginfo-demisto-1.json"
-PLACES = (ROOT / "tests" / "unit" / "fixtures" / "real-samples", ROOT.parent / "shared" / "api" / "real-samples")
-FOUND = [place / CAPTURE for place in PLACES if (place / CAPTURE).is_file()]
+# a copy of shared/api/real-samples/mimecast-msginfo-demisto-1.json, as every fixture there
+CAPTURE = pathlib.Path(__file__).resolve().parents[3] / "tests" / "unit" / "fixtures" / "real-samples" / \
+    "mimecast-msginfo-demisto-1.json"
 HOLD_RELEASE = "/api/gateway/hold-release"
 
 
 @pytest.fixture(scope="module")
 def real():
-    if not FOUND:
-        pytest.skip("the capture %s is neither in tests/unit/fixtures nor in shared/ beside the checkout" % CAPTURE)
-    return json.loads(FOUND[0].read_text())["body"]["data"][0]
+    return json.loads(CAPTURE.read_text())["body"]["data"][0]
 
 
 @pytest.fixture()

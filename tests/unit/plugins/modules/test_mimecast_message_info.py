@@ -10,22 +10,17 @@ __metaclass__ = type
 
 import copy
 import json
-import os
 
 import pytest
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_message_info import message_id_of
 from ansible_collections.emailsec.tracking.plugins.modules import mimecast_message_info
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import response
-from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import run_module, scripted_vendor
+from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import (
+    run_module, sample, scripted_vendor,
+)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CAPTURE = "mimecast-msginfo-demisto-1.json"
-# the copies in tests/unit/fixtures, else shared/api beside the checkout
-PLACES = [os.path.join(HERE, "..", "..", "fixtures", "real-samples", CAPTURE),
-          os.path.join(HERE, "..", "..", "..", "..", "..", "shared", "api", "real-samples", CAPTURE),
-          os.path.join(os.path.realpath(os.path.join(HERE, "..", "..", "..", "..")), "..", "shared", "api",
-                       "real-samples", CAPTURE)]
+CAPTURE = "mimecast-msginfo-demisto-1.json"  # a copy of shared/api/real-samples, as every fixture there
 URL = "https://eu-api.mimecast.com/api/message-finder/get-message-info"
 REAL_ID = "<978aeeb7a7bded3d-193351@nodered-mimecast-686cbcb7f9-znlxj.hamilton321.net>"
 SHA = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
@@ -36,11 +31,7 @@ SECRET = "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cw=="
 
 @pytest.fixture()
 def capture():
-    for path in PLACES:
-        if os.path.isfile(path):
-            with open(path) as handle:
-                return json.load(handle)["body"]
-    pytest.skip("the capture %s is neither in tests/unit/fixtures nor in shared/ beside the checkout" % CAPTURE)
+    return sample(CAPTURE)
 
 
 @pytest.fixture()
