@@ -311,6 +311,9 @@ class RemediationIncident(MimecastAction):
                 self.known = {"created": False}  # refused before any work: nothing was opened
             raise
         if adopted is not None:
+            self.module.warn("the answer to the create was lost, and the incident it opened, %s (%s), was found by "
+                             "[%s] and its criteria; the create was not sent again"
+                             % (adopted.get("id"), adopted.get("code"), MARKER % case))
             return adopted, True
         incident = incident_of(body)
         if incident is None:

@@ -39,8 +39,8 @@ description:
     RV(id), RV(code) and RV(created) with the failure (the vendor's error code then comes as C(vendor_code)).
   - Input that could select everything is refused before any request; a whole shared platform or one of
     O(own_domains) as O(url) needs O(allow_broad=true).
-  - In check mode nothing is opened; the module reports whether an incident would be opened (none for the O(case)
-    and indicator found).
+  - In check mode nothing is opened and nothing is waited for; the module reports whether an incident would be
+    opened (none for the O(case) and indicator found).
   - Needs Services | Threat Remediation | Edit (and Read, to find and wait).
 author:
   - emailsec.tracking contributors (@emailsec)

@@ -177,6 +177,8 @@ def test_a_create_answered_502_is_found_and_not_sent_again(monkeypatch):
     assert not result.failed, result.result["msg"]
     assert vendor.urls() == [FIND, CREATE, FIND, GET]
     assert result.result["created"] is True and result.result["changed"] is True and result.result["id"] == made["id"]
+    warning, = result.result["warnings"]
+    assert "the answer to the create was lost" in warning and made["id"] in warning
 
 
 def test_a_create_that_failed_and_was_not_found_fails_saying_where_to_look(monkeypatch):
@@ -365,3 +367,12 @@ def test_incidents_in_both_shapes_and_settling():
     assert settled(zero) is False
     assert incident_of({"data": []}) is None and incident_of({"data": [{"code": "x"}]}) is None
 
+
+
+def test_two_incidents_of_one_case_and_indicator_are_reported_with_a_warning(monkeypatch):
+    first, second = incident(1, "IR-1", 2, 2), incident(2, "IR-1", 2, 2)
+    result, vendor = run(monkeypatch, [found(first, second), envelope([first]), envelope([second])], file_hash=HASH,
+                         case="IR-1")
+    assert result.result["id"] == first["id"] and result.result["changed"] is False
+    warning, = result.result["warnings"]
+    assert "2 remediation incidents carry [ansible:IR-1]" in warning and second["id"] in warning
