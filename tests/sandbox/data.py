@@ -301,7 +301,8 @@ class TmesData:
             "size": rng.randint(2000, 4000000),
             "tlsInfo": "upstreamTLS: TLS 1.%d; downstreamTLS: TLS 1.%d" % (rng.choice((2, 3)), rng.choice((2, 3))),
             "headerFrom": header_from,
-            "headerTo": [recipient] + ["%s@%s" % (rng.choice(FIRST), customer) for dummy in range(rng.choice((0, 0, 1, 2)))],
+            "headerTo": [recipient] + ["%s@%s" % (rng.choice(FIRST), customer)
+                                       for dummy in range(rng.choice((0, 0, 1, 2)))],
             "senderIP": sender_ip,
             "attachments": attachments,
             "embeddedUrls": urls,
@@ -497,7 +498,7 @@ class MimecastData:
                 status="held", info=info, route="inbound", attachments=True, spamScore=0,
                 subject="Invoice PL-%d for your shipment" % number,
                 senderIP="198.51.100.%d" % rng.randint(1, 254),
-                fromEnv={"displayableName": env[0], "emailAddress": env[1]},
+                fromEnv={"emailAddress": env[1]},
                 fromHdr={"displayableName": hdr[0], "emailAddress": hdr[1]},
                 to=[{"displayableName": recipient[0].replace(".", " ").title(),
                      "emailAddress": "%s@%s" % recipient}])
@@ -541,7 +542,8 @@ class MimecastData:
             "info": info,
             "received": format_mimecast_time(ms),
             "sent": format_mimecast_time(sent_ms),
-            "fromEnv": {"displayableName": sender[0], "emailAddress": sender[1]},
+            # the envelope sender has no display name, as captured (real-samples/mimecast-demisto-1)
+            "fromEnv": {"emailAddress": sender[1]},
             "fromHdr": {"displayableName": sender[0], "emailAddress": sender[1]},
             "to": [{"displayableName": r[0].replace(".", " ").title(), "emailAddress": "%s@%s" % r}
                    for r in recipients],

@@ -129,7 +129,10 @@ class MimecastActions:
         code = re.sub(r"[^A-Za-z0-9]+", "_", reason).strip("_")
         return {
             "id": cls.held_id(record, n), "reason": reason, "reasonId": code.upper(), "reasonCode": code.lower(),
-            "from": dict(record["fromEnv"]), "fromHeader": dict(record["fromHdr"]), "to": dict(record["to"][n]),
+            # from carries a display name here, as captured (the header's: both captures show the same on both)
+            "from": {"emailAddress": record["fromEnv"]["emailAddress"],
+                     "displayableName": record["fromHdr"]["displayableName"]},
+            "fromHeader": dict(record["fromHdr"]), "to": dict(record["to"][n]),
             "subject": record["subject"], "route": record["route"].upper(), "hasAttachments": record["attachments"],
             "size": 20000 + pos, "dateReceived": record["received"], "policyInfo": HOLD_POLICIES[reason],
         }
@@ -532,7 +535,8 @@ class MimecastActions:
             flat[VALUE_KEYS[flat_type]] = flat_value
         if party is not None and party != flat:
             # both forms that disagree: no source shows what Mimecast does; the sandbox refuses
-            return bad("err_validation_conflict", "policy.%s and the flat %sType/%sValue disagree." % (side, side, side))
+            return bad("err_validation_conflict",
+                       "policy.%s and the flat %sType/%sValue disagree." % (side, side, side))
         return flat
 
     @staticmethod
