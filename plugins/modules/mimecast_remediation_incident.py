@@ -122,7 +122,7 @@ options:
 EXAMPLES = r'''
 - name: Remove the delivered phishing mail by its attachment (credentials from MIMECAST_* variables)
   emailsec.tracking.mimecast_remediation_incident:
-    file_hash: 2033b7a057a68ba8c60862e9de3bd9ce630010c982682d5167e33568a926315b
+    file_hash: 005f5b292e765b991a2f3d8dc7893cf6837dd0ae0e6ca8bbf601c460f813276d
     reason: Invoice phishing campaign
     case: IR-4711
     start: -3d
@@ -139,7 +139,6 @@ EXAMPLES = r'''
     reason: Invoice phishing campaign
     case: IR-4711
     start: -3d
-    wait: true
 
 - name: Remove the messages with the campaign's link (a whole site of the own domains would be refused)
   emailsec.tracking.mimecast_remediation_incident:
