@@ -369,6 +369,14 @@ class BlockedSenderPolicy(MimecastAction):
                                     "%s (%r: %s differ%s)" % (c["id"], description_of(c), ", ".join(c["differs"]),
                                                                "s" if len(c["differs"]) == 1 else "")
                                     for c in conflicts)))
+        sender = side_key(wanted["policy"], "from")
+        elsewhere = [e for e in entries if description_of(e) == p["description"] and e not in own and
+                     side_key(_policy(e), "from") == sender]
+        if elsewhere:
+            self.module.warn("Left in place: %d polic%s with the description %r for this sender but another recipient "
+                             "side, from part or option (not this task's own, which must match all four): %s"
+                             % (len(elsewhere), "y" if len(elsewhere) == 1 else "ies", p["description"],
+                                ", ".join(e["id"] for e in elsewhere)))
         if len(own) > 1:
             self.module.warn("%d blocked sender policies carry the description %r for this sender: %s; this task "
                              "keeps one of them and leaves the others" % (len(own), p["description"],
@@ -415,7 +423,8 @@ class BlockedSenderPolicy(MimecastAction):
         body, adopted = client.create(what, POLICY_CREATE, [item], find)
         if adopted is not None:
             self.module.warn("The request to %s failed in a way that leaves open whether Mimecast acted; reading the "
-                             "policies again found it done (policy %s), so it was not sent again" % (what, adopted["id"]))
+                             "policies again found it done (policy %s), so it was not sent again"
+                             % (what, adopted["id"]))
             return dict(result, policies=[adopted])
         data = body.get("data") or []
         made = data[0] if data and isinstance(data[0], dict) else {}

@@ -190,7 +190,9 @@ policies:
   type: list
   elements: dict
   sample:
-    - id: "eNo1jsEKgjAAQP9lV4O0dGbQIRuYUEZY1qBLzYFL3Ww6c0b_nh66v8d7H1BToiRlKViC5MzbGdNbDRfH-NHj65Pxi5XEB_xuu7fChTR8I4Zz6AS8bW5TrqNyxzsV5tkL6b4hPZI48DojjM6nezbHhZBXopCrw72jfKT2ycymPn0FuViBCahEwYge0xa0TOhNAFF1I0oqiUjpMLSJI2StXc-xB7qlsmaCD_DfPOmKhqNtmrb5_QHJ4UNd"
+    - id: "eNo1jsEKgjAAQP9lV4O0dGbQIRuYUEZY1qBLzYFL3Ww6c0b_nh66v8d7H1BToiRlKViC5MzbGdNbDRfH-NHj65Pxi5XEB_xuu7fC\
+        hTR8I4Zz6AS8bW5TrqNyxzsV5tkL6b4hPZI48DojjM6nezbHhZBXopCrw72jfKT2ycymPn0FuViBCahEwYge0xa0TOhNAFF1I0oq\
+        iUjpMLSJI2StXc-xB7qlsmaCD_DfPOmKhqNtmrb5_QHJ4UNd"
       option: block_sender
       policy:
         description: "IR-4711: invoice phishing"
@@ -229,12 +231,14 @@ conflicts:
   type: list
   elements: dict
   sample:
-    - id: "eNo1jrsOgjAAAP-lM0Npi4KJg_EFvoJIRd2wVCwoxRYkaPx3cXC_y90baM5qxUUCBsDhtttuFtRpbPryoA78XCm0jZhnZf2GVthX1kQz6NPJPpp6Z5nSZRETG5k3db-ecHxMefiQrhVVYhuXjTPHRUbWD0IuAa43-1wcpq8kmK3UeggMUMqbYO2vbFrI6RuA1bqSd66YTHi3M6a7kQnRCOFeRz-50kIWHfw3w7bk3s-GkMDPF2vCQTE"
+    - id: "eNo1jrsOgjAAAP-lM0Npi4KJg_EFvoJIRd2wVCwoxRYkaPx3cXC_y90baM5qxUUCBsDhtttuFtRpbPryoA78XCm0jZhnZf2GVthX\
+        1kQz6NPJPpp6Z5nSZRETG5k3db-ecHxMefiQrhVVYhuXjTPHRUbWD0IuAa43-1wcpq8kmK3UeggMUMqbYO2vbFrI6RuA1bqSd66Y\
+        THi3M6a7kQnRCOFeRz-50kIWHfw3w7bk3s-GkMDPF2vCQTE"
       option: block_sender
       policy:
         description: "ADMIN: block partner-x only from their old relay"
         fromPart: envelope_from
-        from: {type: email_domain, emailDomain: acme-invoice-notice.example}
+        from: {type: email_domain, emailDomain: partner-x.example}
         to: {type: everyone}
         conditions: {sourceIPs: ["198.51.100.7/32"]}
         enabled: true

@@ -20,7 +20,9 @@ import os
 import pytest
 import requests
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import POLICY_CREATE, POLICY_DELETE, POLICY_GET
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
+    POLICY_CREATE, POLICY_DELETE, POLICY_GET,
+)
 from ansible_collections.emailsec.tracking.plugins.modules import mimecast_blocked_sender_policy
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import ScriptedSession, response
 from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import run_module
@@ -140,7 +142,7 @@ def test_no_comment_is_sent_unless_given(monkeypatch):
     assert sent["policy"]["from"] == {"type": "email_domain", "emailDomain": "google.com"}
     assert sent["policy"]["to"] == {"type": "everyone"}
     assert result.result["policies"][0]["id"] == "eNoNew"
-    assert result.result["diff"] == {"before": {}, "after": {"new policy": result.result["diff"]["after"]["new policy"]}}
+    assert result.result["diff"]["before"] == {} and list(result.result["diff"]["after"]) == ["new policy"]
 
 
 # -- finding 2: never rewrite someone else's policy ---------------------------------------------------------------
@@ -184,6 +186,13 @@ def test_the_own_policy_with_other_settings_is_updated_by_its_id(monkeypatch):
     assert diff["before"][DEMISTO4["id"]]["policy"]["enabled"] is False
     assert diff["after"][DEMISTO4["id"]]["policy"]["enabled"] is True
     assert "enabled differs" in " ".join(result.result["warnings"])
+
+
+def test_the_same_description_with_another_from_part_is_not_the_own_policy(monkeypatch):
+    result, session = run(monkeypatch, [page([DEMISTO4])], _check_mode=True, **dict(GOOGLE, from_part="header_from"))
+    assert result.result["changed"] is True and result.result["outcome"] == "created"
+    assert result.result["conflicts"] == [] and result.result["existing"] == []
+    assert "Left in place: 1 policy with the description 'test'" in " ".join(result.result["warnings"])
 
 
 def test_check_mode_predicts_the_create_and_sends_nothing(monkeypatch):
