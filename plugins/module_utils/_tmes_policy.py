@@ -9,6 +9,9 @@ The same hosts, auth, 72-hour rule, paging and 204 handling as the mail tracking
 One event type a request: each type asked for is its own query over the window, and the results are merged
 in the order the types are given.  ``details`` (a JSON string, or an object) is decoded into
 ``decoded_details`` (threat names, file SHA-256s, URLs, risk level), which the matching options use.
+Captured events (shared/api/real-samples/tmes-policy-*) carry no ``mailID`` and send ``threatNames`` as a string;
+``fileSha256``, ``riskLevel`` and ``attachmentSha256`` are documented but never captured: a missing field only
+means that criterion cannot match that event.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,10 +64,20 @@ def decode_details(details):
 
 
 def event_key(record):
-    """An event's identity: the same mailID, event type, policy and time twice is one event."""
-    if not isinstance(record, dict) or record.get("mailID") is None:
+    """An event's identity: the same mailID, event type, policy and time twice is one event.
+
+    No captured event carries mailID (only a collector's schema lists it), so without one the identity is the
+    messageID, event type, policy, time and the sorted recipients; None when there is neither a mailID nor a
+    messageID (such an event is never merged with another)."""
+    if not isinstance(record, dict):
         return None
-    return "\x1f".join("%s" % (record.get(k),) for k in ("mailID", "eventType", "policyName", "genTime"))
+    if record.get("mailID") is not None:
+        return "\x1f".join("%s" % (record.get(k),) for k in ("mailID", "eventType", "policyName", "genTime"))
+    if record.get("messageID") is None:
+        return None
+    recipients = sorted("%s" % (r,) for r in _list(record.get("recipients")))
+    return "\x1f".join(["message"] + ["%s" % (record.get(k),) for k in ("messageID", "eventType", "policyName",
+                                                                          "genTime")] + recipients)
 
 
 POLICY_FIELDS = {

@@ -20,8 +20,21 @@ description:
   - The same hosts, credentials, 72-hour rule, paging and answers as M(emailsec.tracking.tmes_mail_tracking_info),
     and the same matching and output options. O(sender_ip) cannot be matched here (the events carry no sending IP).
   - C(details) is decoded into C(decoded_details) on every event (C(threat_names), C(file_sha256), C(urls),
-    C(risk_level)), which O(attachment_sha256), O(url) and O(threat) match.
-  - Events join the mail tracking log on C(mailID) and C(messageID).
+    C(risk_level)), which O(attachment_sha256), O(url) and O(threat) match. C(threatNames) may come as a string
+    (as captured) or a list.
+  - C(eventType) is the display name TMES sends, not the O(events) value asked for; for example V(threat) returns
+    C(Malware) or C(Suspicious Objects) events, V(anti_spoof) C(Domain-based Authentication) events.
+    C(policyAction) is the policy's action (for example C(Quarantine), C(Bypass)), not the tracking log's C(action).
+  - Fields seen in events captured from the service are C(genTime), C(timestamp), C(eventType), C(eventSubtype),
+    C(domainName), C(sender), C(headerFrom), C(recipients), C(headerTo), C(direction), C(messageID), C(subject),
+    C(size), C(policyName), C(policyAction) and C(details). C(mailID) is listed by one collector's schema but no
+    captured event carries it; in C(details), C(fileSha256), C(riskLevel) and a URL's C(attachmentName) and
+    C(attachmentSha256) are documented but never captured. Treat these as unverified; an event without one of them
+    simply does not match the criterion that reads it (O(attachment_sha256) cannot match an event without file
+    hashes), and never fails the run.
+  - Events join the mail tracking log on C(messageID) and the recipients (and on C(mailID) when an event has one).
+    Duplicates are dropped by C(mailID) when present, else by C(messageID), event type, policy, time and
+    recipients.
 author:
   - emailsec.tracking contributors (@emailsec)
 extends_documentation_fragment:
@@ -91,7 +104,7 @@ EXAMPLES = r'''
   emailsec.tracking.tmes_policy_event_info:
     attachment_sha256: 2033b7a057a68ba8c60862e9de3bd9ce630010c982682d5167e33568a926315b
     start: -72h
-    query: "[].{mail: mailID, event: eventType, policy: policyName, action: policyAction}"
+    query: "[].{message: messageID, event: eventType, policy: policyName, action: policyAction}"
 '''
 
 RETURN = r'''
@@ -103,18 +116,36 @@ events:
   type: list
   elements: dict
   sample:
-    - mailID: 73173f80-2e0e-46df-b2dc-a62e80167067
-      eventType: phishing
-      eventSubtype: Phishing
-      policyName: Web reputation policy
-      policyAction: Quarantined
+    - genTime: "2026-11-22T08:14:03.412Z"
+      timestamp: "2026-11-22T08:14:02Z"
+      eventType: Suspicious Objects
+      eventSubtype: Suspicious URLs
+      domainName: acme.example
       sender: billing@acme-invoice-notice.example
+      headerFrom: billing@acme-invoice-notice.example
       recipients: [anna.meyer@acme.example]
-      details: '{"urlInfo":[{"url":"https://acme-invoice-notice.example/pay/INV-61151","riskLevel":"high"}]}'
+      headerTo: [anna.meyer@acme.example]
+      direction: in
+      messageID: "<6f0c1c1e-9d5b-4b7e-8a43-2f1d1c0e5a77@acme-invoice-notice.example>"
+      subject: "Overdue invoice INV-61151: payment required today"
+      size: 48213
+      policyName: "Organization: Global Inbound Policy (Virus)"
+      policyAction: Quarantine
+      details: '{"urlInfo":[{"url":"https://acme-invoice-notice.example/pay/INV-61151","extractType":"body"}]}'
       decoded_details:
         threat_names: []
         file_sha256: []
         urls: ["https://acme-invoice-notice.example/pay/INV-61151"]
+        risk_level: null
+    - eventType: Malware
+      eventSubtype: Virus
+      policyName: "Organization: Global Outbound Policy (Virus)"
+      policyAction: Quarantine
+      details: '{"threatNames":"Eicar_test_file","fileInfo":[{"fileName":"noname","threatName":"Eicar_test_file"}]}'
+      decoded_details:
+        threat_names: [Eicar_test_file]
+        file_sha256: []
+        urls: []
         risk_level: null
 count:
   description: How many events matched.

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import datetime
 import json
+import os
 
 import pytest
 
@@ -46,8 +47,8 @@ def test_odd_details_never_crash(details):
 
 
 def test_events_are_one_event_per_mail_type_policy_and_time():
-    one = {"mailID": "m", "eventType": "phishing", "policyName": "p", "genTime": "t"}
-    assert event_key(one) == event_key(dict(one)) != event_key(dict(one, eventType="threat"))
+    one = {"mailID": "m", "eventType": "Suspicious Objects", "policyName": "p", "genTime": "t"}
+    assert event_key(one) == event_key(dict(one)) != event_key(dict(one, eventType="Malware"))
     assert event_key({"eventType": "x"}) is None
 
 
@@ -64,3 +65,58 @@ def test_threat_names_are_matched_as_text_beside_the_other_criteria():
     assert Matcher(POLICY_FIELDS, threat="ransom").matches(event) is False
     assert Matcher(POLICY_FIELDS, threat="troj", sender="@other.example").matches(event) is False
     assert Matcher(POLICY_FIELDS, threat="troj").matches({"decoded_details": None}) is False
+
+
+# -- the captured events (tests/unit/fixtures/real-samples/tmes-policy-*, copies of shared/api/real-samples) -------
+SAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "real-samples")
+
+
+def capture(name):
+    with open(os.path.join(SAMPLES, name)) as handle:
+        return json.load(handle)
+
+
+def test_every_policy_capture_is_used_here():
+    names = sorted(n for n in os.listdir(SAMPLES) if n.startswith("tmes-policy-"))
+    assert names == ["tmes-policy-datadog-1.json", "tmes-policy-datadog-2.json", "tmes-policy-datadog-3.json"]
+
+
+def test_the_rest_capture_decodes_matches_and_has_an_identity_without_mail_id():
+    event = dict(capture("tmes-policy-datadog-1.json")["body"])
+    assert "mailID" not in event
+    event["decoded_details"] = decode_details(event["details"])
+    url = json.loads(event["details"])["urlInfo"][0]["url"]
+    assert event["decoded_details"] == {"threat_names": [], "file_sha256": [], "urls": [url], "risk_level": None}
+    assert Matcher(POLICY_FIELDS, url="MCUSERCONTENT.com/87564").matches(event) is True
+    assert Matcher(POLICY_FIELDS, sender="header_sender@example.com", recipient="rcpt2@example.com",
+                   subject="response sample").matches(event) is True
+    assert Matcher(POLICY_FIELDS, message_id=event["messageID"]).matches(event) is True
+    # fields this event lacks (file hashes, threat names) never break matching: the criterion just does not match
+    assert Matcher(POLICY_FIELDS, attachment_sha256=SHA).matches(event) is False
+    assert Matcher(POLICY_FIELDS, threat="eicar").matches(event) is False
+    key = event_key(event)
+    assert key is not None and key == event_key(dict(event, recipients=list(reversed(event["recipients"]))))
+    assert key != event_key(dict(event, recipients=["rcpt1@example.com"]))
+    assert key != event_key(dict(event, policyName="other")) != event_key(dict(event, genTime="x"))
+    assert key != event_key(dict(event, messageID="<other@example.com>"))
+    assert event_key(dict(event, messageID=None)) is None
+    # an event with a mailID keeps the mailID identity
+    assert event_key(dict(event, mailID="m")) == event_key(dict(event, mailID="m", recipients=[]))
+
+
+def test_the_syslog_captures_details_decode_threat_names_given_as_a_string():
+    malware = capture("tmes-policy-datadog-2.json")
+    event = {"eventType": malware["context"]["cs1 eventType"], "policyName": malware["context"]["cs5 policyName"],
+             "policyAction": malware["context"]["act"], "messageID": "<eicar@example.com>",
+             "recipients": ["rcpt@example.com"], "genTime": "2024-01-01T01:01:01.001Z",
+             "decoded_details": decode_details(malware["body"])}
+    assert event["decoded_details"] == {"threat_names": ["Eicar_test_file"], "file_sha256": [], "urls": [],
+                                        "risk_level": None}
+    assert Matcher(POLICY_FIELDS, threat="EICAR").matches(event) is True
+    assert Matcher(POLICY_FIELDS, attachment_sha256=SHA).matches(event) is False
+    assert event_key(event) is not None
+    phishing = capture("tmes-policy-datadog-3.json")
+    decoded = decode_details(phishing["body"])
+    assert json.loads(phishing["body"])["spamReport"]
+    assert decoded == {"threat_names": [], "file_sha256": [], "urls": [], "risk_level": None}
+    assert Matcher(POLICY_FIELDS, threat="phish").matches({"decoded_details": decoded}) is False
