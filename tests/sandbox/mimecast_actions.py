@@ -116,10 +116,13 @@ class MimecastActions:
     # -- the hold queue ---------------------------------------------------------------------------------
     @staticmethod
     def held_id(record, n=0):
-        """A held id of the captured form (an opaque ``eNpVz...`` string); one for each recipient."""
+        """A held id that starts as captured ones do (an opaque ``eNpVz...`` string); one for each recipient.
+
+        After the prefix only lower-case letters and digits, so that ids sort the same case-sensitively (Python,
+        the state's order) and case-insensitively (Jinja's default sort): captured ids mix cases after it."""
         digest = hashlib.sha256(("%s:%d" % (record["id"], n)).encode()).digest()
         digest += hashlib.sha256(digest).digest()
-        return "eNpVz" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        return "eNpVz" + base64.b32encode(digest).decode().rstrip("=").lower()
 
     @classmethod
     def _held_item(cls, pos, record, n):

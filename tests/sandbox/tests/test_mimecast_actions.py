@@ -74,6 +74,9 @@ def test_the_hold_queue_pages_to_the_end_and_needs_admin(api):
     assert all(h["reasonId"] == h["reasonCode"].upper() and h["reasonCode"] == h["reason"].lower().replace(
         " - ", "_").replace(" ", "_") for h in held)
     assert {h["policyInfo"] for h in held} <= {"Relaxed Spam Detection", "Malicious Attachment"}
+    # ids sort alike with and without case (Jinja's sort ignores case by default)
+    ids = [h["id"] for h in held]
+    assert sorted(ids) == sorted(ids, key=str.lower) and all(i.startswith("eNpVz") for i in ids)
     # admin false (the default) shows only the API user's own holds: none
     assert ok(post(api, HOLD_LIST, [{}]))["data"] == []
 
