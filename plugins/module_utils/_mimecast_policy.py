@@ -297,7 +297,8 @@ class BlockedSenderPolicy(MimecastAction):
 
         ``own``: every field the module sets must be equal.  Otherwise (another's policy): only what narrows the
         block counts (disabled, dates that do not cover the task's, conditions the task does not have, another
-        comment when the task gives one).  A relative date counts as "set": its moving value is not compared.
+        comment when the task gives one).  A relative date counts as "set": its moving value is not compared (a
+        relative end that has passed counts as different, so a rerun renews it).
         """
         policy = _policy(entry)
         wanted = self.wanted["policy"]
@@ -317,7 +318,11 @@ class BlockedSenderPolicy(MimecastAction):
             have = date_of(policy, name, now)
             want = self.moments[name]
             if own:
-                if not self.relative[name] and have != want:
+                if self.relative[name]:
+                    # set is enough, but an end that has passed no longer blocks: renew it
+                    if later and (have is None or have <= now):
+                        out.append(name)
+                elif have != want:
                     out.append(name)
             elif have is None or (have < want if later else have > want):
                 out.append(name)

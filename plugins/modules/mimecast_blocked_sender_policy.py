@@ -32,7 +32,8 @@ description:
     answer leaves out counts as Mimecast's default (for example C(fromPart) V(envelope_from), C(enabled) C(true)).
     C(comment) is sent only when O(comment) is given, and compared only when given and echoed (real answers carry
     none). A relative O(from_date) or O(to_date) (V(now), V(-1h), V(+30d)) counts as "set"; a rerun does not chase
-    the moving clock, it only checks that the policy has a start (or end); an ISO 8601 date is compared exactly.
+    the moving clock, it only checks that the policy has a start (or an end still ahead; an end that has passed is
+    renewed); an ISO 8601 date is compared exactly.
   - With O(state=absent). Only the task's own policies for the sender are removed (narrowed by O(recipient),
     O(from_part) and O(option) when given); the policies for the sender with other descriptions are left in place,
     reported in RV(existing) with a warning. A policy counts as removed only when Mimecast's answer names its id;

@@ -347,6 +347,13 @@ def test_a_relative_date_makes_a_rerun_unchanged(monkeypatch):
     assert paths(session) == [POLICY_GET]
 
 
+def test_a_relative_end_that_has_passed_is_renewed(monkeypatch):
+    own = own_google(toEternal=False, toDate="2024-07-01T00:00:00+0000")
+    result, session = run(monkeypatch, [page([own])], _check_mode=True, to_date="+30d", **GOOGLE)
+    assert result.result["changed"] is True and result.result["outcome"] == "updated", result.result
+    assert "toDate differs" in " ".join(result.result["warnings"])
+
+
 def test_an_absolute_date_is_compared_exactly(monkeypatch):
     own = own_google(toEternal=False, toDate="2099-03-01T10:00:00+0000")
     result, session = run(monkeypatch, [page([own])], _check_mode=True, to_date="2099-03-01T11:00:00+01:00",
