@@ -367,13 +367,12 @@ class BlockedSenderPolicy(MimecastAction):
                 existing.append(entry)
         result = dict(changed=False, removed=[], not_found=[], existing=[], conflicts=conflicts)
         if conflicts:
+            named = "; ".join("%s (%r: %s differ%s)" % (c["id"], description_of(c), ", ".join(c["differs"]),
+                                                        "s" if len(c["differs"]) == 1 else "") for c in conflicts)
+            one = len(conflicts) == 1
             self.module.warn("Left alone: %d blocked sender polic%s for the same sender, recipient side, from part "
                              "and option that block%s less than this task asks: %s"
-                             % (len(conflicts), "y" if len(conflicts) == 1 else "ies",
-                                "s" if len(conflicts) == 1 else "", "; ".join(
-                                    "%s (%r: %s differ%s)" % (c["id"], description_of(c), ", ".join(c["differs"]),
-                                                               "s" if len(c["differs"]) == 1 else "")
-                                    for c in conflicts)))
+                             % (len(conflicts), "y" if one else "ies", "s" if one else "", named))
         sender = side_key(wanted["policy"], "from")
         elsewhere = [e for e in entries if description_of(e) == p["description"] and e not in own and
                      side_key(_policy(e), "from") == sender]
@@ -401,8 +400,8 @@ class BlockedSenderPolicy(MimecastAction):
         if existing:
             first = existing[0]
             self.module.warn("Blocked sender policy %s (%r) already blocks this sender as asked; it is kept as it is "
-                             "and no policy with the description %r is created" % (first["id"], description_of(first),
-                                                                                  p["description"]))
+                             "and no policy with the description %r is created"
+                             % (first["id"], description_of(first), p["description"]))
             shown = {first["id"]: view(first)}
             return dict(result, outcome="existing", existing=existing, policies=[first],
                         diff={"before": shown, "after": shown})
