@@ -306,13 +306,15 @@ class HttpClient:
                     outcome.attempts = attempts
                     raise outcome
                 last = outcome
-                # a 429 was refused before any work; a 5xx or an unreadable success may have done it
-                last.maybe_applied = response.status_code != 429
+                # a 429 was refused before any work, and so was a success whose body carries the vendor's refusal
+                # (Mimecast's fail[] on HTTP 200); a 5xx or an unreadable success may have done it
+                last.maybe_applied = response.status_code != 429 and not (
+                    200 <= response.status_code < 300 and last.code is not None)
                 if response.status_code in RETRY_STATUSES:
                     wait = server_wait(response.headers, self.clock())
             if not idempotent and last.maybe_applied:
+                # not sent again here: the caller looks for what it may have made first (MimecastClient.create)
                 last.attempts = attempts
-                last.cause += "; not sent again, because the vendor may have acted on it"
                 raise last
             if attempts > self.retries:
                 last.attempts = attempts

@@ -49,6 +49,7 @@ HOLD_REJECT = "/api/gateway/hold-reject"
 REM_CREATE = "/api/ttp/remediation/create"
 REM_GET = "/api/ttp/remediation/get-incident"
 REM_FIND = "/api/ttp/remediation/find-incidents"
+REM_CREATE_V2 = "/api/ttp/remediation/v2/create"
 POLICY_CREATE = "/api/policy/blockedsenders/create-policy"
 POLICY_GET = "/api/policy/blockedsenders/get-policy"
 POLICY_DELETE = "/api/policy/blockedsenders/delete-policy"
@@ -59,6 +60,7 @@ PERMISSIONS = {
     TRACKING_PATH: "Gateway | Tracking | Read", FINDER_PATH: "Gateway | Tracking | Read",
     HOLD_LIST: "Account | Dashboard | Read", HOLD_RELEASE: "Account | Monitoring | Held | Edit",
     HOLD_REJECT: "Account | Monitoring | Held | Edit", REM_CREATE: "Services | Threat Remediation | Edit",
+    REM_CREATE_V2: "Services | Threat Remediation | Edit",
     REM_GET: "Services | Threat Remediation | Read", REM_FIND: "Services | Threat Remediation | Read",
     POLICY_CREATE: "Gateway | Policies | Edit", POLICY_GET: "Gateway | Policies | Read",
     POLICY_DELETE: "Gateway | Policies | Edit", MESSAGE_INFO: "Gateway | Tracking | Read",
@@ -277,6 +279,7 @@ class MimecastClient:
         """
         attempts = self.http.retries + 1 if attempts is None else attempts
         last = None
+        sent = 0
         for attempt in range(1, attempts + 1):
             if last is not None:
                 self.http.sleep(min(self.http.retry_max_delay, backoff(attempt - 1, self.http.retry_max_delay,
@@ -285,15 +288,18 @@ class MimecastClient:
                 if found is not None:
                     return None, found
             try:
+                sent += 1
                 return self.post(what, path, data, idempotent=False), None
             except ApiError as exc:
                 if not exc.maybe_applied:
                     raise
                 last = exc
-        last.cause = "%s; looked for what it may have made before each new attempt and found nothing" % last.cause
         found = find()
         if found is not None:
             return None, found
+        last.cause = ("%s; sent %d time%s, each only after looking for what an earlier attempt may have made, and "
+                      "nothing was found" % (last.cause, sent, "" if sent == 1 else "s"))
+        last.attempts = sent
         raise last
 
     def list_pages(self, what, path, item, page_size=LIST_PAGE_SIZE, first_token=None, stop=None, records=None,

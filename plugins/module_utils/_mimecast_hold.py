@@ -219,7 +219,8 @@ class HeldMessage(MimecastAction):
             raise InputError("max_messages must be 1 or more, got %d" % p["max_messages"])
         if p["ids"] is not None:
             wanted = [i.strip() for i in p["ids"] if isinstance(i, str)]
-            if not wanted or not all(wanted):
+            # an empty list selects nothing (a reviewer cleared nothing); a blank id is a mistake
+            if len(wanted) != len(p["ids"]) or not all(wanted):
                 raise InputError("ids holds an empty or blank id: give the held message ids (from "
                                  "mimecast_held_message_info)")
             wanted = list(dict.fromkeys(wanted))
@@ -242,6 +243,9 @@ class HeldMessage(MimecastAction):
         wanted, matcher = self.selection()
         client = self.client()
         window = self.window(30)
+        if wanted == []:
+            return dict(changed=False, results=[], window=window.as_dict(), held=0,
+                        diff={"before": {"held": []}, "after": {"held": []}})
         if wanted is not None:
             keep = set(wanted)
             queue, read = read_hold_queue(client, {}, window, lambda h: "%s" % h.get("id") in keep)

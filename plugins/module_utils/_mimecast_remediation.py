@@ -29,7 +29,9 @@ import datetime
 import re
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError
-from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import REM_CREATE, REM_FIND, REM_GET
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
+    REM_CREATE, REM_CREATE_V2, REM_FIND, REM_GET,
+)
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import MimecastAction
 from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError
 from ansible_collections.emailsec.tracking.plugins.module_utils._rails import message_id, own_domains, url_target
@@ -37,8 +39,6 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._retry import po
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_mimecast
 
 # -- Threat Remediation (M5) -----------------------------------------------------------------------------------
-# the documented v2 create, the only one that takes several message ids (ACTIONS.md M5: doc only, no client seen)
-REM_CREATE_V2 = "/api/ttp/remediation/v2/create"
 MARKER = "ansible:%s"
 MARKER_AT_END = re.compile(r"\[ansible:([^\[\]]*)\]\s*$")
 HASH = re.compile(r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
@@ -133,6 +133,7 @@ class Indicator:
         return {"searchBy": "message_ids", "messageIds": list(self.value)}
 
     def path(self):
+        # the documented v2 create is the only one that takes several message ids (doc only, no client seen)
         return REM_CREATE_V2 if self.kind == "message_ids" else REM_CREATE
 
     def matches(self, criteria):

@@ -91,7 +91,7 @@ def test_a_create_that_keeps_failing_says_it_looked():
     client = MimecastClient(http, "https://mc.example", None)
     with pytest.raises(ApiError) as info:
         client.create("open", "/api/x/create", [{}], lambda: None)
-    assert "not sent again" in info.value.message and "found nothing" in info.value.message
+    assert "sent 2 times, each only after looking" in info.value.message and info.value.attempts == 2
 
 
 def test_an_idempotent_request_is_still_retried():
@@ -190,3 +190,16 @@ def test_a_form_secret_echoed_by_a_token_endpoint_is_redacted():
                      data={"client_id": "cid", "client_secret": "SECRET-CLIENT-SECRET-xyz"},
                      parse_error=lambda r: (r.json()["error"], r.json()["error_description"]))
     assert "SECRET-CLIENT-SECRET-xyz" not in info.value.message and "[redacted]" in info.value.message
+
+
+def test_a_create_refused_in_fail_on_http_200_is_retried_without_looking():
+    """The captured refusal (chronicle-3, retryable true) says Mimecast did not act: nothing to look for."""
+    refusal = {"meta": {"status": 200}, "data": [], "fail": [{"key": {"option": "block_sender"}, "errors": [
+        {"field": "policy", "code": "err_policy_invalid_from_value", "message": "Invalid fromValue",
+         "retryable": True}]}]}
+    http = HttpClient(retries=1, retry_max_delay=0)
+    session = scripted_client(http, [response(200, refusal), response(200, refusal)])
+    client = MimecastClient(http, "https://mc.example", None)
+    with pytest.raises(ApiError) as info:
+        client.create("write", "/api/x/create", [{}], lambda: pytest.fail("looked for a refused create"))
+    assert info.value.code == "err_policy_invalid_from_value" and len(session.calls) == 2

@@ -193,3 +193,27 @@ def test_a_page_larger_than_asked_is_refused(monkeypatch):
     big = [held(i, "bad@evil.example") for i in range(101)]
     result, session = run(monkeypatch, [envelope(big)], state="rejected", sender="@evil.example")
     assert result.failed and "101 items on a page of at most 100" in result.result["msg"]
+
+
+def test_an_empty_list_of_ids_selects_nothing_and_sends_nothing(monkeypatch):
+    result, session = run(monkeypatch, [], state="released", ids=[])
+    assert not result.failed and result.result["changed"] is False and result.result["results"] == []
+    assert session.calls == []
+
+
+def test_the_captured_reject_answer_and_a_captured_hold_record(monkeypatch):
+    """A sanitised capture's record: ``to`` one object, a non-Latin display name, a header From unlike the sender."""
+    record = dict(sample("mimecast-actions-chronicle-1.json"), **{
+        "from": {"emailAddress": "billing@evil.example", "displayableName": "ג'יימס בונד"}})
+    reject = copy.deepcopy(sample("mimecast-actions-demisto-3.json"))
+    reject["data"][0]["id"] = record["id"]
+    result, session = run(monkeypatch, [envelope([record]), response(200, reject)], state="rejected",
+                          recipient="TestRecipient@acme.example", reason="content examination")
+    assert result.result["results"] == []  # TestRecipient is not an address: nothing matches, nothing is sent
+    record["to"] = {"emailAddress": "anna@acme.example", "displayableName": "Anna"}
+    result, session = run(monkeypatch, [envelope([record]), response(200, reject)], state="rejected",
+                          recipient="anna@acme.example", reason="content examination")
+    assert not result.failed, result.result
+    assert [(r["id"], r["outcome"], r["recipients"]) for r in result.result["results"]] == [
+        ("Test_Id_1", "rejected", ["anna@acme.example"])]
+    assert session.calls[1]["json"]["data"][0]["ids"] == ["Test_Id_1"]

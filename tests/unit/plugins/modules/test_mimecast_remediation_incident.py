@@ -376,3 +376,15 @@ def test_two_incidents_of_one_case_and_indicator_are_reported_with_a_warning(mon
     assert result.result["id"] == first["id"] and result.result["changed"] is False
     warning, = result.result["warnings"]
     assert "2 remediation incidents carry [ansible:IR-1]" in warning and second["id"] in warning
+
+
+def test_the_captured_create_answer_is_read_as_the_incident(monkeypatch):
+    """mimecast-actions-demisto-6: an integrator's create answer (a message id incident), through main()."""
+    from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import sample
+    captured = sample("mimecast-actions-demisto-6.json")
+    result, vendor = run(monkeypatch, [response(200, captured)], message_id="<test-id@example.com>")
+    assert not result.failed, result.result
+    assert result.result["created"] is True and result.result["changed"] is True
+    assert result.result["id"] == "test-id" and result.result["code"] == "TR-CSND1A7780-00045-M"
+    assert result.result["counts"] == {"identified": 3, "successful": 0, "failed": 0}
+    assert result.result["incident"]["type"] == "manual"
