@@ -60,7 +60,8 @@ def parse_args(argv):
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
                         help="switch a fault on: kind[,endpoint=tmes|mimecast|oauth|held|remediation|policy|msginfo]"
                              "[,count=N][,name=value]; "
-                             "kinds: latency(ms) status(status) rate_limit(form,wait) drop truncate wrong_shape lone_surrogate "
+                             "kinds: latency(ms) status(status) rate_limit(form,wait) drop truncate wrong_shape "
+                             "lone_surrogate "
                              "slow(seconds) repeat_token expire_token; after_status(status): carried out, then that "
                              "status; after_slow(seconds): carried out, answer held back; endless(items): every list "
                              "page has a new next token and that many new items; refuse(code): hold-release/reject "

@@ -121,7 +121,8 @@ class TmesApi:
         if not self.authorized(request):
             return error(401, "AuthenticationMissingOrInvalid", "Authentication information is missing or invalid.")
         if request.method != "GET":
-            return error(400, "InvalidMethod", "The HTTP method %s is not supported for this resource." % request.method)
+            return error(400, "InvalidMethod",
+                         "The HTTP method %s is not supported for this resource." % request.method)
         policy = request.path == POLICY_PATH
         pairs = urllib.parse.parse_qsl(request.query, keep_blank_values=True)
         params = {}

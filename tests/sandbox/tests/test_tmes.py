@@ -90,7 +90,8 @@ def test_repeated_parameter_is_refused(api):
 
 
 def test_end_before_start_is_refused(api):
-    params = {"type": "accepted_traffic", "start": tmes_time(now()), "end": tmes_time(now() - datetime.timedelta(hours=1))}
+    params = {"type": "accepted_traffic", "start": tmes_time(now()),
+              "end": tmes_time(now() - datetime.timedelta(hours=1))}
     assert "no earlier than the start" in expect_error(api.tmes(params), 400, "InvalidFormat")
 
 
