@@ -6,7 +6,8 @@
 A fault has a kind, the endpoint it applies to (``tmes``, ``mimecast`` (tracking),
 ``oauth``, ``held`` (the hold queue), ``remediation``, ``policy``, ``msginfo`` (message info), or ``*``) and a
 count: it hits the next ``count`` requests of that endpoint and then retires itself; without a count it stays
-until cleared.
+until cleared.  Every kind also takes ``path``: the fault then hits only requests to that URL path (such as
+``/api/ttp/remediation/create``), and only those count, so a create can fail while the reads before it go through.
 
 Kinds (parameters and defaults in brackets):
 
@@ -67,11 +68,14 @@ class FaultError(ValueError):
 class Fault:
     """One switched-on fault."""
 
-    def __init__(self, fault_id: int, kind: str, endpoint: str = "*", count=None, **params):
+    def __init__(self, fault_id: int, kind: str, endpoint: str = "*", count=None, path=None, **params):
         if kind not in KINDS:
             raise FaultError("unknown fault kind %r; use one of: %s" % (kind, ", ".join(sorted(KINDS))))
         if endpoint not in ENDPOINTS:
             raise FaultError("unknown endpoint %r; use one of: %s" % (endpoint, ", ".join(ENDPOINTS)))
+        if path is not None and (not isinstance(path, str) or not path.startswith("/")):
+            raise FaultError("path must be a URL path such as /api/ttp/remediation/create, got %r" % (path,))
+        self.path = path
         if count is not None:
             try:
                 count = int(count)
@@ -105,7 +109,7 @@ class Fault:
         self.hits = 0
 
     def as_dict(self) -> dict:
-        return dict(self.params, id=self.id, kind=self.kind, endpoint=self.endpoint,
+        return dict(self.params, id=self.id, kind=self.kind, endpoint=self.endpoint, path=self.path,
                     remaining=self.remaining, hits=self.hits)
 
 
@@ -146,13 +150,14 @@ class FaultBoard:
         with self._lock:
             return [f.as_dict() for f in self._faults]
 
-    def take(self, endpoint: str):
+    def take(self, endpoint: str, path: str = None):
         """The faults that hit this request (at most one of each kind), counting them down."""
         hit = []
         kinds = set()
         with self._lock:
             for fault in list(self._faults):
-                if fault.endpoint not in ("*", endpoint) or fault.kind in kinds:
+                if fault.endpoint not in ("*", endpoint) or fault.kind in kinds or (
+                        fault.path is not None and fault.path != path):
                     continue
                 kinds.add(fault.kind)
                 hit.append(fault)

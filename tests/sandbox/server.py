@@ -233,7 +233,7 @@ class Handler(BaseHTTPRequestHandler):
             state.count("unknown", request, 404)
             self._send(Reply(404, {"code": "ResourceNotAvailable", "message": "No such resource."}))
             return
-        faults = state.faults.take(endpoint)
+        faults = state.faults.take(endpoint, parsed.path)
         kinds = {f.kind: f for f in faults}
         delay = state.latency_ms / 1000.0
         if "latency" in kinds:

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.sandbox.server import credentials
-from tests.sandbox.faults import FaultError, parse_spec
+from tests.sandbox.faults import Fault, FaultError, parse_spec
 from tests.sandbox.tests.conftest import Clients, body_date, tmes_time
 
 UTC = datetime.timezone.utc
@@ -59,6 +59,15 @@ def test_fault_applies_to_its_endpoint_only(api):
     assert api.tmes(tmes_params()).status_code == 200
     assert api.mc_search(mc_item()).status_code == 500
     assert api.mc_search(mc_item()).status_code == 200
+
+
+def test_a_fault_with_a_path_hits_only_that_path_and_counts_only_there(api):
+    api.fault(kind="status", status=502, endpoint="mimecast", path="/api/message-finder/search", count=1)
+    assert api.mc_search(mc_item()).status_code == 200  # /api/tracking/search: not the path
+    assert api.mc_search(mc_item(), path="/api/message-finder/search").status_code == 502
+    assert api.mc_search(mc_item(), path="/api/message-finder/search").status_code == 200  # retired
+    with pytest.raises(FaultError):
+        Fault(1, "status", path="api/x")
 
 
 def test_persistent_fault_stays_until_cleared(api):
