@@ -94,7 +94,7 @@ tracked_emails:
       info: Indexed and archived
       received: "2026-11-22T06:53:19+0000"
       sent: "2026-11-22T06:53:31+0000"
-      fromEnv: {displayableName: ACME Accounts Payable, emailAddress: billing@acme-invoice-notice.example}
+      fromEnv: {emailAddress: billing@acme-invoice-notice.example}
       fromHdr: {displayableName: ACME Accounts Payable, emailAddress: billing@acme-invoice-notice.example}
       to: [{displayableName: Anna Meyer, emailAddress: anna.meyer@acme.example}]
       subject: "Overdue invoice INV-61151: payment required today"
