@@ -4,10 +4,11 @@
 """Faults the sandbox can inject, switched on from the command line or the control endpoint.
 
 A fault has a kind, the endpoint it applies to (``tmes``, ``mimecast`` (tracking),
-``oauth``, ``held`` (the hold queue), ``remediation``, ``policy``, ``msginfo`` (message info), or ``*``) and a
-count: it hits the next ``count`` requests of that endpoint and then retires itself; without a count it stays
-until cleared.  Every kind also takes ``path``: the fault then hits only requests to that URL path (such as
-``/api/ttp/remediation/create``), and only those count, so a create can fail while the reads before it go through.
+``oauth``, ``held`` (the hold queue), ``remediation``, ``policy``, ``msginfo`` (message info), ``managedurl``
+(managed URLs: create, list and delete), or ``*``) and a count: it hits the next ``count`` requests of that
+endpoint and then retires itself; without a count it stays until cleared.  Every kind also takes ``path``: the
+fault then hits only requests to that URL path (such as ``/api/ttp/remediation/create``), and only those count,
+so a create can fail while the reads before it go through.
 
 Kinds (parameters and defaults in brackets):
 
@@ -25,8 +26,8 @@ Kinds (parameters and defaults in brackets):
   released), then answered with that HTTP error: what a client sees when the answer is lost after the work.
 - ``after_slow`` (seconds=5.0): the request is carried out, then its answer held back that long (a client that
   times out has had its request done).
-- ``endless`` (items=0): a list endpoint (the hold queue, get-policy) answers every page with a new ``next``
-  token and ``items`` new items, so a client that follows tokens never ends.
+- ``endless`` (items=0): a list endpoint (the hold queue, get-policy, the managed URLs) answers every page with a
+  new ``next`` token and ``items`` new items, so a client that follows tokens never ends.
 - ``refuse`` (code=err_hold_message_refused): hold-release and hold-reject change nothing and answer
   ``release``/``reject`` false with a keyed fail[] entry carrying that code for each id.
 - ``unconfirmed``: hold-release and hold-reject change nothing and answer ``release``/``reject`` false with an
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import threading
 
-ENDPOINTS = ("*", "tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo")
+ENDPOINTS = ("*", "tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "managedurl")
 
 # kind -> (parameter name -> (type, default)); every kind takes endpoint and count
 KINDS = {

@@ -16,7 +16,7 @@ Control endpoints (never counted as vendor requests):
   Mimecast search finds when no result cap cuts it short
 - ``GET /_sandbox/mimecast/state``: the hold queue (held ids), held release logs, blocked sender policies,
   remediation incidents, the delivered copies remediation removed (``removed``: message_id, recipient,
-  incident) and how many changes clients made
+  incident), the managed URLs (``managed_urls``, as Mimecast lists them) and how many changes clients made
 - ``GET /_sandbox/describe``: the same JSON object the command line prints first
 """
 
@@ -42,6 +42,7 @@ from .mimecast import FINDER_PATH, TOKEN_PATH, TRACKING_PATH, MimecastApi, envel
 from .mimecast_actions import PATHS as ACTION_PATHS
 from .mimecast_actions import MimecastActions
 from . import mimecast_msginfo
+from . import mimecast_managed_url
 from .reply import Reply, Request
 from .tmes import PATH as TMES_PATH
 from .tmes import POLICY_PATH as TMES_POLICY_PATH
@@ -107,6 +108,7 @@ class SandboxState:
                                 "readonly_client_secret")},
             mc["expired_access_key"], token_lifetime, mimecast_cap, clock=clock)
         self.actions = MimecastActions(self.mimecast_data, self.campaign, clock)
+        self.managed_urls = mimecast_managed_url.ManagedUrls(clock, seed)
         self.faults = FaultBoard()
         self._lock = threading.Lock()
         self.counts = collections.Counter()
@@ -120,7 +122,7 @@ class SandboxState:
 
     def stats(self) -> dict:
         with self._lock:
-            names = ("tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "unknown")
+            names = ("tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "managedurl", "unknown")
             requests = {name: self.counts.get(name, 0) for name in names}
             return {"requests": requests, "total": sum(requests.values())}
 
@@ -166,6 +168,8 @@ def route(path: str):
         return "mimecast"
     if path == TOKEN_PATH:
         return "oauth"
+    if path in mimecast_managed_url.PATHS:
+        return "managedurl"
     if path == mimecast_msginfo.PATH:
         return "msginfo"
     if path in ACTION_PATHS:
@@ -263,6 +267,8 @@ class Handler(BaseHTTPRequestHandler):
             reply = state.mimecast.handle_search(request, faults)
         elif endpoint == "msginfo":
             reply = mimecast_msginfo.handle(state, request, faults)
+        elif endpoint == "managedurl":
+            reply = state.managed_urls.handle(state.mimecast, request, faults)
         else:
             reply = state.actions.handle(state.mimecast, request, faults)
         # the request has been carried out: its answer is held back, or lost to an error status
@@ -314,7 +320,7 @@ class Handler(BaseHTTPRequestHandler):
         if name == "tmes/expected" and method == "GET":
             return self._tmes_expected(request)
         if name == "mimecast/state" and method == "GET":
-            return Reply(200, state.actions.state())
+            return Reply(200, mimecast_managed_url.with_state(state.actions.state(), state.managed_urls))
         if name == "mimecast/expected" and method == "GET":
             return self._mimecast_expected(request)
         if name == "describe" and method == "GET":
