@@ -22,6 +22,9 @@ from tests.sandbox import Sandbox
 from tests.sandbox.mimecast_actions import (
     HOLD_LIST, HOLD_REJECT, HOLD_RELEASE, POLICY_CREATE, POLICY_DELETE, POLICY_GET, REM_CREATE, REM_GET,
 )
+from tests.sandbox.mimecast_managed_url import CREATE as MURL_CREATE
+from tests.sandbox.mimecast_managed_url import DELETE as MURL_DELETE
+from tests.sandbox.mimecast_managed_url import LIST as MURL_LIST
 from tests.sandbox.server import route
 
 from .conftest import Clients, body_date
@@ -34,10 +37,9 @@ SHARED = ROOT.parent / "shared" / "api" / "real-samples"
 UTC = datetime.timezone.utc
 MSGINFO = "/api/message-finder/get-message-info"
 
-# endpoints of captures the sandbox does not serve: TTP logs, managed URLs, decode-url, SIEM logs
+# endpoints of captures the sandbox does not serve: TTP logs, decode-url, SIEM logs
 NOT_SERVED = {
     "/api/ttp/url/get-logs", "/api/ttp/attachment/get-logs", "/api/ttp/impersonation/get-logs",
-    "/api/ttp/url/get-all-managed-urls", "/api/ttp/url/create-managed-url", "/api/ttp/url/delete-managed-url",
     "/api/ttp/url/decode-url", "/api/audit/get-siem-logs",
 }
 # the files written before captures were wrapped with their endpoint (see the README's first table)
@@ -356,6 +358,79 @@ def a_remediation_incident_has_the_captured_fields(api, name):
             r"^TR-[A-Z0-9]{10}-\d{5}-M$", real["data"][0]["code"])
         for field in ("create", "modified"):
             assert len(incident[field]) == len(real["data"][0][field]) and incident[field].endswith("+0000")
+
+
+# -- managed URLs (tests/sandbox/tests/test_mimecast_managed_url.py checks the behaviour) ----------------------
+def murl_request(entry):
+    """The create request that makes a captured entry: its URL put together again, its action and settings."""
+    port = "" if entry["port"] == -1 else ":%d" % entry["port"]
+    query = "?" + entry["queryString"] if entry["queryString"] else ""
+    return {"url": "%s://%s%s%s%s" % (entry["scheme"], entry["domain"], port, entry["path"], query),
+            "action": entry["action"], "matchType": entry["matchType"], "comment": entry["comment"],
+            "disableLogClick": entry["disableLogClick"]}
+
+
+@checks("mimecast-managedurl-rapid7-1.json", fixture="fresh")
+def the_captured_list_made_again_is_served_as_captured(api, name):
+    real = body_of(name)
+    made = [post(api, MURL_CREATE, [murl_request(e)])["data"][0] for e in real["data"]]
+    # 31 entries in all, as the captured page's totalCount; the first page (no pageSize, as Rapid7 asks) has 10
+    for n in range(real["meta"]["pagination"]["totalCount"] - len(made)):
+        post(api, MURL_CREATE, [{"url": "https://filler-%02d.example/" % n, "action": "block"}])
+    listed = post(api, MURL_LIST, [])
+    assert set(listed) == set(real) and set(listed["meta"]["pagination"]) == set(real["meta"]["pagination"])
+    assert types(listed) == types(real)
+    assert {k: v for k, v in listed["meta"]["pagination"].items() if k != "next"} == \
+        {k: v for k, v in real["meta"]["pagination"].items() if k != "next"}
+    assert listed["data"] == made
+    for served, captured in zip(listed["data"], real["data"]):
+        assert list(served) == list(captured)
+        assert dict(served, id=None) == dict(captured, id=None)
+        assert len(served["id"]) == len(captured["id"])
+
+
+@checks("mimecast-managedurl-rapid7-2.json", fixture="fresh")
+def an_empty_list_is_the_captured_empty_answer(api, name):
+    assert post(api, MURL_LIST, []) == body_of(name)
+
+
+@checks("mimecast-managedurl-rapid7-3.json", "mimecast-managedurl-demisto-1.json", fixture="fresh")
+def a_created_entry_is_the_captured_answer(api, name):
+    real = body_of(name)
+    answer = post(api, MURL_CREATE, [murl_request(real["data"][0])])
+    assert answer == with_id(real, answer["data"][0]["id"])
+
+
+@checks("mimecast-managedurl-rapid7-4.json", fixture="fresh")
+def a_duplicate_is_refused_as_captured(api, name):
+    real = body_of(name)
+    key = real["fail"][0]["key"]
+    item = {k: key[k] for k in ("url", "action", "matchType", "disableLogClick")}
+    post(api, MURL_CREATE, [item])
+    assert post(api, MURL_CREATE, [item]) == real
+
+
+@checks("mimecast-managedurl-rapid7-5.json", fixture="fresh")
+def a_delete_answers_as_captured(api, name):
+    made = post(api, MURL_CREATE, [{"url": "https://evil.example/pay", "action": "block"}])["data"][0]
+    assert post(api, MURL_DELETE, [{"id": made["id"]}]) == body_of(name)
+
+
+@checks("mimecast-managedurl-rapid7-7.json", "mimecast-managedurl-splunk-2.json", fixture="fresh")
+def the_captured_list_requests_are_served(api, name):
+    request = body_of(name)
+    made = post(api, MURL_CREATE, [{"url": "https://www.example.org/test_domain/", "action": "block"}])["data"][0]
+    response = api.mc_search(None, path=MURL_LIST, body=json.dumps(request))
+    assert response.status_code == 200 and response.json()["data"] == [made]
+
+
+@checks("mimecast-managedurl-splunk-1.json", fixture="fresh")
+def splunks_create_request_is_stored_with_click_logging_off(api, name):
+    request = body_of(name)
+    assert request["data"][0]["disableLogClick"] is True
+    answer = post(api, MURL_CREATE, request["data"])["data"][0]
+    assert answer["disableLogClick"] is True and (answer["domain"], answer["path"]) == ("testxyz.com", "/endpoint")
+    assert api.http.get(api.url + "/_sandbox/mimecast/state", timeout=10).json()["managed_urls"] == [answer]
 
 
 # -- message info (tests/sandbox/tests/test_mimecast_msginfo.py checks the whole key tree) -----------------------
