@@ -54,6 +54,9 @@ POLICY_CREATE = "/api/policy/blockedsenders/create-policy"
 POLICY_GET = "/api/policy/blockedsenders/get-policy"
 POLICY_DELETE = "/api/policy/blockedsenders/delete-policy"
 MESSAGE_INFO = "/api/message-finder/get-message-info"
+MANAGED_URL_CREATE = "/api/ttp/url/create-managed-url"
+MANAGED_URL_LIST = "/api/ttp/url/get-all-managed-urls"
+MANAGED_URL_DELETE = "/api/ttp/url/delete-managed-url"
 # the permission each endpoint needs (API 1.0: the user's admin role; API 2.0: the application's role), from
 # each endpoint's page in Mimecast's documentation
 PERMISSIONS = {
@@ -64,6 +67,10 @@ PERMISSIONS = {
     REM_GET: "Services | Threat Remediation | Read", REM_FIND: "Services | Threat Remediation | Read",
     POLICY_CREATE: "Gateway | Policies | Edit", POLICY_GET: "Gateway | Policies | Read",
     POLICY_DELETE: "Gateway | Policies | Edit", MESSAGE_INFO: "Gateway | Tracking | Read",
+    # Edit even to list, as Mimecast's get-managed-url page says; delete's page names the product URL Protection
+    MANAGED_URL_LIST: "Services | Targeted Threat Protection - URL Protect | Edit",
+    MANAGED_URL_CREATE: "Services | Targeted Threat Protection - URL Protect | Edit",
+    MANAGED_URL_DELETE: "Services | URL Protection | Edit",
 }
 LIST_PAGE_SIZE = 100
 MAX_LIST_ITEMS = 200000  # far above any tenant's hold queue or policy list: more means paging would not end
