@@ -60,6 +60,13 @@ def http_error(status: int, code: str, message: str) -> Reply:
     return Reply(status, envelope(status, [], [failure(code, message)]))
 
 
+def auth_error(status: int, code: str, message: str) -> Reply:
+    """API 1.0's answer to a request its authentication layer refuses: meta and fail[], no data (as a captured 401
+    for a bad signature, real-samples/mimecast-actions-rapid7-4, whose meta.isLastToken belongs to the SIEM endpoint
+    it came from)."""
+    return Reply(status, {"meta": {"status": status}, "fail": [failure(code, message)]})
+
+
 def api2_error(status: int, code: str, message: str) -> Reply:
     """API 2.0's error shape, as real 401 and 403 answers carry it: code and message on the fail[] item."""
     return Reply(status, {"fail": [{"code": code, "message": message}]})
@@ -210,11 +217,11 @@ class MimecastApi:
         if scheme == "MC" and value:
             refused = self._check_hmac(request, value.strip(), request.path)
             return refused, (None if refused else ROLES["full"])
-        return http_error(401, "err_xdk_missing_authorization",
+        return auth_error(401, "err_xdk_missing_authorization",
                           "The Authorization header is missing or not understood."), None
 
     def _check_hmac(self, request, value: str, path: str):
-        unauthorized = http_error(401, "err_xdk_authentication_failed",
+        unauthorized = auth_error(401, "err_xdk_authentication_failed",
                                   "Authentication failed: check the access key, secret key, application id "
                                   "and application key.")
         access_key, sep, given = value.partition(":")
@@ -224,11 +231,11 @@ class MimecastApi:
         request_id = request.header("x-mc-req-id")
         app_id = request.header("x-mc-app-id")
         if not date or not request_id or not app_id:
-            return http_error(401, "err_xdk_missing_header",
+            return auth_error(401, "err_xdk_missing_header",
                               "The headers x-mc-date, x-mc-req-id and x-mc-app-id are required.")
         match = DATE_HEADER_RE.match(date)
         if not match:
-            return http_error(401, "err_xdk_invalid_date", "x-mc-date must look like 'Tue, 24 Nov 2015 12:50:11 UTC'.")
+            return auth_error(401, "err_xdk_invalid_date", "x-mc-date must look like 'Tue, 24 Nov 2015 12:50:11 UTC'.")
         day, month, year, hour, minute, second = (int(match.group(2)), MONTHS.index(match.group(3)) + 1,
                                                   int(match.group(4)), int(match.group(5)), int(match.group(6)),
                                                   int(match.group(7)))
@@ -236,16 +243,16 @@ class MimecastApi:
             stamp = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
             weekday = datetime.datetime(year, month, day).strftime("%a")
         except (OverflowError, ValueError):
-            return http_error(401, "err_xdk_invalid_date", "x-mc-date is not a valid date.")
+            return auth_error(401, "err_xdk_invalid_date", "x-mc-date is not a valid date.")
         if weekday != match.group(1):
-            return http_error(401, "err_xdk_invalid_date", "x-mc-date names the wrong day of the week.")
+            return auth_error(401, "err_xdk_invalid_date", "x-mc-date names the wrong day of the week.")
         if abs(stamp - self.clock()) > FRESHNESS_S:
-            return http_error(401, "err_xdk_request_expired",
+            return auth_error(401, "err_xdk_request_expired",
                               "x-mc-date is more than 15 minutes away from the server time.")
         if app_id != self.creds["app_id"]:
-            return http_error(401, "err_xdk_unknown_application", "The application id is not known.")
+            return auth_error(401, "err_xdk_unknown_application", "The application id is not known.")
         if access_key == self.expired_access_key:
-            return http_error(418, "err_xdk_binding_expired", "The binding of these keys has expired: create new "
+            return auth_error(418, "err_xdk_binding_expired", "The binding of these keys has expired: create new "
                                                               "access and secret keys.")
         if access_key != self.creds["access_key"]:
             return unauthorized
@@ -254,7 +261,7 @@ class MimecastApi:
             return unauthorized
         with self._lock:
             if request_id in self._seen_request_ids:
-                return http_error(401, "err_xdk_duplicate_request_id", "The request id was used before: send a new "
+                return auth_error(401, "err_xdk_duplicate_request_id", "The request id was used before: send a new "
                                                                        "GUID with every request.")
             self._seen_request_ids.add(request_id)
         return None

@@ -10,6 +10,7 @@ go unchecked, and that NOT_SERVED names only paths the sandbox really does not s
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import pathlib
@@ -159,6 +160,20 @@ def api2_errors_have_the_real_shape(api, name):
     token = api.oauth_token(client_id=mc["forbidden_client_id"], client_secret=mc["forbidden_client_secret"])
     forbidden = api.bearer_search(last(subject="x"), token.json()["access_token"])
     assert forbidden.status_code == 403 and forbidden.json() == body_of(name)
+
+
+def test_api1_authentication_errors_have_the_shape_of_a_real_one(api):
+    """mimecast-actions-rapid7-4 (a bad signature, answered 401 at the SIEM endpoint, which the sandbox does not
+    serve): the same envelope at every endpoint, meta and fail[].errors[], no data; isLastToken is the SIEM's."""
+    real = sample("mimecast-actions-rapid7-4.json")["body"]
+    wrong = base64.b64encode(b"not the secret key").decode()
+    for path in ("/api/tracking/search", HOLD_LIST):
+        refused = api.mc_search(None, path=path, body=json.dumps({"data": []}),
+                                headers=api.mc_headers(path, secret_key=wrong))
+        assert refused.status_code == 401
+        body = refused.json()
+        assert set(body) == set(real) and set(body["meta"]) == set(real["meta"]) - {"isLastToken"}
+        assert types(body["fail"]) == types(real["fail"])
 
 
 # -- TMES mail tracking log ------------------------------------------------------------------------------------------
