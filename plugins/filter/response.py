@@ -415,7 +415,7 @@ def response_actions(results, plan, acting, switches=None, ready=True):
                 "identified": remediated.get("identified", counts.get("identified")),
                 "successful": remediated.get("successful", counts.get("successful")),
                 "failed": counts.get("failed"), "copies": remediation.get("count")})
-    elif plan.get("usable"):
+    elif plan.get("usable") and _bool(ready):
         if remediation.get("none_needed"):
             outcome = "not_needed"
         elif remediation.get("over_limit"):
