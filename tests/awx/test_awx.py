@@ -35,13 +35,21 @@ def inject(kind, inputs):
 
 
 def variables_read_by(module):
-    """Environment variables a module reads: env_fallback names and os.environ lookups in its source and in the
-    module_utils search it runs."""
+    """Environment variables a module reads: env_fallback names and os.environ lookups in its source and in every
+    module_utils file it imports, directly or not."""
     with open(os.path.join(ROOT, "plugins", "modules", module + ".py"), encoding="utf-8") as handle:
         source = handle.read()
-    for search in re.findall(r"plugins\.module_utils\.(_\w+_search) import", source):
-        with open(os.path.join(ROOT, "plugins", "module_utils", search + ".py"), encoding="utf-8") as handle:
-            source += handle.read()
+    seen = set()
+    pending = re.findall(r"plugins\.module_utils\.(_\w+) import", source)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        with open(os.path.join(ROOT, "plugins", "module_utils", name + ".py"), encoding="utf-8") as handle:
+            text = handle.read()
+        source += text
+        pending += re.findall(r"plugins\.module_utils\.(_\w+) import", text)
     names = set(re.findall(r'env_fallback, \["([A-Z_]+)"\]', source))
     names |= set(re.findall(r'os\.environ(?:\.get\(|\[)"([A-Z_]+)"', source))
     assert names, "no environment variables found in %s" % module
@@ -136,7 +144,7 @@ def test_execution_environment_build_context(tmp_path):
                    check=True, capture_output=True)
     tarball = next(build.glob("emailsec-tracking-*.tar.gz"))
     installed = tmp_path / "collections"
-    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-p", str(installed), str(tarball)],
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", "-p", str(installed), str(tarball)],
                    check=True, capture_output=True)
     # what ansible-builder finds in the collection's meta/execution-environment.yml
     found = subprocess.run([os.path.join(BIN, "ansible-builder"), "introspect", "--sanitize", str(installed)],
