@@ -144,8 +144,8 @@ def test_execution_environment_build_context(tmp_path):
                    check=True, capture_output=True)
     tarball = next(build.glob("emailsec-tracking-*.tar.gz"))
     installed = tmp_path / "collections"
-    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", "-p", str(installed), str(tarball)],
-                   check=True, capture_output=True)
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", "-p", str(installed),
+                    str(tarball)], check=True, capture_output=True)
     # what ansible-builder finds in the collection's meta/execution-environment.yml
     found = subprocess.run([os.path.join(BIN, "ansible-builder"), "introspect", "--sanitize", str(installed)],
                            check=True, capture_output=True, text=True).stdout
