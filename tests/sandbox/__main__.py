@@ -47,6 +47,9 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data and credentials")
     parser.add_argument("--tmes-records", type=int, default=5000, help="TMES records over the last 71 hours")
     parser.add_argument("--mimecast-records", type=int, default=3000, help="Mimecast records over the last 29 days")
+    parser.add_argument("--ttp-records", type=int, default=3000,
+                        help="Mimecast URL Protect log rows (clicks and entry scans) over the last 29 days, besides the "
+                             "campaign's; attachment and impersonation logs get a tenth, at most 2000")
     parser.add_argument("--campaign-size", type=int, default=24,
                         help="planted campaign messages at TMES; Mimecast gets half, fewer when its records of the "
                              "last 20 hours are fewer (the first JSON line says how many each vendor has)")
@@ -78,7 +81,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
-    if args.tmes_records < 0 or args.mimecast_records < 0:
+    if args.tmes_records < 0 or args.mimecast_records < 0 or args.ttp_records < 0:
         parser.error("record counts cannot be negative")
     if not 1 <= args.processes <= 16:
         parser.error("--processes takes 1 to 16")
@@ -114,7 +117,8 @@ def main(argv=None):
         context.load_cert_chain(cert, key)
     state = SandboxState(seed=args.seed, tmes_records=args.tmes_records, mimecast_records=args.mimecast_records,
                          latency_ms=args.latency_ms, token_lifetime=args.token_lifetime,
-                         mimecast_cap=args.mimecast_cap, campaign_size=args.campaign_size)
+                         mimecast_cap=args.mimecast_cap, campaign_size=args.campaign_size,
+                         ttp_records=args.ttp_records)
     for spec in args.fault:
         try:
             state.faults.add(**parse_spec(spec))

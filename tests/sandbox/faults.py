@@ -5,10 +5,10 @@
 
 A fault has a kind, the endpoint it applies to (``tmes``, ``mimecast`` (tracking),
 ``oauth``, ``held`` (the hold queue), ``remediation``, ``policy``, ``msginfo`` (message info), ``managedurl``
-(managed URLs: create, list and delete), or ``*``) and a count: it hits the next ``count`` requests of that
-endpoint and then retires itself; without a count it stays until cleared.  Every kind also takes ``path``: the
-fault then hits only requests to that URL path (such as ``/api/ttp/remediation/create``), and only those count,
-so a create can fail while the reads before it go through.
+(managed URLs: create, list and delete), ``ttp`` (URL, attachment and impersonation protect logs), or ``*``) and
+a count: it hits the next ``count`` requests of that endpoint and then retires itself; without a count it stays
+until cleared.  Every kind also takes ``path``: the fault then hits only requests to that URL path (such as
+``/api/ttp/remediation/create``), and only those count, so a create can fail while the reads before it go through.
 
 Kinds (parameters and defaults in brackets):
 
@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import threading
 
-ENDPOINTS = ("*", "tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "managedurl")
+ENDPOINTS = ("*", "tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "managedurl",
+             "ttp")
 
 # kind -> (parameter name -> (type, default)); every kind takes endpoint and count
 KINDS = {

@@ -43,6 +43,7 @@ from .mimecast_actions import PATHS as ACTION_PATHS
 from .mimecast_actions import MimecastActions
 from . import mimecast_msginfo
 from . import mimecast_managed_url
+from . import mimecast_ttp
 from .reply import Reply, Request
 from .tmes import PATH as TMES_PATH
 from .tmes import POLICY_PATH as TMES_POLICY_PATH
@@ -89,7 +90,7 @@ class SandboxState:
     """Data, credentials, fault board and counters shared by the request threads."""
 
     def __init__(self, seed=1, tmes_records=5000, mimecast_records=3000, latency_ms=0, token_lifetime=1799,
-                 mimecast_cap=500, campaign_size=24, clock=time.time):
+                 mimecast_cap=500, campaign_size=24, clock=time.time, ttp_records=3000):
         self.seed = seed
         self.latency_ms = latency_ms
         self.clock = clock
@@ -109,6 +110,7 @@ class SandboxState:
             mc["expired_access_key"], token_lifetime, mimecast_cap, clock=clock)
         self.actions = MimecastActions(self.mimecast_data, self.campaign, clock)
         self.managed_urls = mimecast_managed_url.ManagedUrls(clock, seed)
+        self.ttp = mimecast_ttp.TtpLogs(seed, ttp_records, now_ms // 1000, self.campaign, self.mimecast_data)
         self.faults = FaultBoard()
         self._lock = threading.Lock()
         self.counts = collections.Counter()
@@ -122,7 +124,8 @@ class SandboxState:
 
     def stats(self) -> dict:
         with self._lock:
-            names = ("tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "managedurl", "unknown")
+            names = ("tmes", "mimecast", "oauth", "held", "remediation", "policy", "msginfo", "managedurl", "ttp",
+                     "unknown")
             requests = {name: self.counts.get(name, 0) for name in names}
             return {"requests": requests, "total": sum(requests.values())}
 
@@ -156,6 +159,8 @@ class SandboxState:
         campaign["mimecast_statuses"] = dict(sorted(mimecast_statuses.items()))
         # the header-From spoof pair in the hold queue (spoof) and the delivered copies (mimecast_delivered)
         campaign.update(self.actions.campaign_facts())
+        # who clicked the campaign's URL (User Click rows), whose clicks were blocked, and who only had an Entry Scan
+        campaign.update(self.ttp.facts)
         return {"url": url, "tmes": dict(self.creds["tmes"]), "mimecast": dict(self.creds["mimecast"]),
                 "campaign": campaign}
 
@@ -172,6 +177,8 @@ def route(path: str):
         return "managedurl"
     if path == mimecast_msginfo.PATH:
         return "msginfo"
+    if path in mimecast_ttp.PATHS:
+        return "ttp"
     if path in ACTION_PATHS:
         return {"gateway": "held", "ttp": "remediation", "policy": "policy"}[path.split("/")[2]]
     return None
@@ -269,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
             reply = mimecast_msginfo.handle(state, request, faults)
         elif endpoint == "managedurl":
             reply = state.managed_urls.handle(state.mimecast, request, faults)
+        elif endpoint == "ttp":
+            reply = mimecast_ttp.handle(state, request, faults)
         else:
             reply = state.actions.handle(state.mimecast, request, faults)
         # the request has been carried out: its answer is held back, or lost to an error status

@@ -26,6 +26,9 @@ from tests.sandbox.mimecast_actions import (
 from tests.sandbox.mimecast_managed_url import CREATE as MURL_CREATE
 from tests.sandbox.mimecast_managed_url import DELETE as MURL_DELETE
 from tests.sandbox.mimecast_managed_url import LIST as MURL_LIST
+from tests.sandbox.mimecast_ttp import ATTACHMENT_LOGS as TTP_ATTACHMENT
+from tests.sandbox.mimecast_ttp import IMPERSONATION_LOGS as TTP_IMPERSONATION
+from tests.sandbox.mimecast_ttp import URL_LOGS as TTP_URL
 from tests.sandbox.server import route
 
 from .conftest import Clients, body_date
@@ -38,11 +41,8 @@ SHARED = ROOT.parent / "shared" / "api" / "real-samples"
 UTC = datetime.timezone.utc
 MSGINFO = "/api/message-finder/get-message-info"
 
-# endpoints of captures the sandbox does not serve: TTP logs, decode-url, SIEM logs
-NOT_SERVED = {
-    "/api/ttp/url/get-logs", "/api/ttp/attachment/get-logs", "/api/ttp/impersonation/get-logs",
-    "/api/ttp/url/decode-url", "/api/audit/get-siem-logs",
-}
+# endpoints of captures the sandbox does not serve: decode-url, SIEM logs
+NOT_SERVED = {"/api/ttp/url/decode-url", "/api/audit/get-siem-logs"}
 # the files written before captures were wrapped with their endpoint (see the README's first table)
 UNWRAPPED = {"mimecast-demisto-1.json": "/api/message-finder/search",
              "mimecast-sekoia-autolib-1.json": "/oauth/token",
@@ -446,6 +446,207 @@ def splunks_create_request_is_stored_with_click_logging_off(api, name):
     answer = post(api, MURL_CREATE, request["data"])["data"][0]
     assert answer["disableLogClick"] is True and (answer["domain"], answer["path"]) == ("testxyz.com", "/endpoint")
     assert api.http.get(api.url + "/_sandbox/mimecast/state", timeout=10).json()["managed_urls"] == [answer]
+
+
+# -- TTP logs (tests/sandbox/tests/test_mimecast_ttp.py checks the behaviour) --------------------------------------
+TTP_LIST = {TTP_URL: "clickLogs", TTP_ATTACHMENT: "attachmentLogs", TTP_IMPERSONATION: "impersonationLogs"}
+# every word of these fields in a real URL log row (CLICKS.md 1.3: captures, and the documented route outbound)
+CLICK_WORDS = {"creationMethod": {"User Click", "Entry Scan"}, "action": {"allow", "warn"},
+               "actions": {"Allow", "Block", "None", "Browser Isolation"}, "scanResult": {"clean", "malicious"},
+               "userAwarenessAction": {"Continue", "N/A", "NA"}, "adminOverride": {"N/A"}, "userOverride": {"None"},
+               "route": {"inbound", "internal", "outbound"},
+               "category": {"Business", "Fashion & Beauty", "Search Engines & Portals", "Computers & Technology",
+                            "Entertainment", "Compromised", "Dangerous file extension", "Unknown"},
+               "ttpDefinition": {"Inbound URL 'Aggressive'", "Default Inbound URL Protect Definition",
+                                 "Default Internal URL Protect Definition", "Default URL Protection Definition",
+                                 "Restrictive URL Definition"}}
+ATTACHMENT_WORDS = {"result": {"safe", "malicious"}, "actionTriggered": {"none", "none, none", "user release, none"},
+                    "definition": {"Default Inbound Attachment Protect Definition",
+                                   "Default Internal Attachment Protect Definition",
+                                   "Inbound - Safe file with On-Demand Sandbox",
+                                   "Default Attachment Protection Definition"},
+                    "route": {"inbound", "internal"}}
+IMPERSONATION_WORDS = {"action": {"none", "hold"}, "definition": {"IP - 1 hit (Tag email)", "KPTPDP Hold",
+                                                                  "IP - 2 hits (Hold for Review / User Hold)"}}
+
+
+def ttp_rows(api, path, item=None, size=500):
+    """Every row of a TTP log over the last 30 days, oldest first."""
+    rows, token = [], None
+    item = dict({"from": body_date(datetime.datetime.now(UTC) - datetime.timedelta(days=30)), "oldestFirst": True},
+                **(item or {}))
+    while True:
+        pagination = dict({"pageSize": size}, **({"pageToken": token} if token else {}))
+        answer = post(api, path, [item], {"pagination": pagination})
+        rows += answer["data"][0][TTP_LIST[path]]
+        token = answer["meta"]["pagination"].get("next")
+        if not token:
+            return rows
+
+
+def captured_rows(name):
+    """The log rows of a capture, whatever its shape (one record, a list of records, an envelope)."""
+    body = body_of(name)
+    if isinstance(body, list):
+        return [r for r in body if "meta" not in r]  # ttp-elastic-4 holds a whole envelope among its records
+    if "meta" in body:
+        return body["data"][0][TTP_LIST[endpoint_of(name)]] if body["data"] else []
+    return [body]
+
+
+def same_words(served, real, words):
+    for field, known in words.items():
+        assert {r[field] for r in served if field in r} <= known, field
+        assert {r[field] for r in real if field in r} <= known, field  # the capture's words are the known ones
+
+
+@checks("mimecast-ttp-datadog-1.json", "mimecast-ttp-elastic-4.json")
+def url_log_rows_have_the_fields_and_words_of_real_ones(api, name):
+    real = captured_rows(name)
+    served = ttp_rows(api, TTP_URL)
+    same_words(served, real, CLICK_WORDS)
+    for captured in real:
+        # tagMap comes on some Entry Scan rows only (the demo tenant's; not on a customer's, ttp-elastic-4)
+        like = [r for r in served if r.get("creationMethod") == captured["creationMethod"]]
+        assert like, captured["creationMethod"]
+        for row in like:
+            assert set(row) - {"tagMap"} == set(captured) - {"tagMap"}, set(row) ^ set(captured)
+            assert types(dict(row, tagMap=None)) == types(dict(captured, tagMap=None))
+            assert len(row["date"]) == len(captured["date"]) and row["date"].endswith("+0000")
+        if "tagMap" in captured:
+            tagged = [r["tagMap"] for r in like if "tagMap" in r]
+            assert {tuple(t) for t in tagged} >= {tuple(captured["tagMap"])}
+            assert all(types(t) == types(captured["tagMap"]) for t in tagged if set(t) == set(captured["tagMap"]))
+    assert all(r["creationMethod"] == "Entry Scan" for r in served if "tagMap" in r)
+    # the old field set is served too (CLICKS.md 1.2: 11 fields in 2020), each a field of the newer rows
+    old = [r for r in served if "creationMethod" not in r]
+    assert old and all(len(r) == 11 and set(r) < set(real[0]) for r in old)
+
+
+@checks("mimecast-ttp-elastic-1.json", "mimecast-ttp-elastic-3.json", "mimecast-ttp-rapid7-2.json",
+        "mimecast-ttp-elastic-8.json", "mimecast-ttp-elastic-10.json", "mimecast-ttp-elastic-13.json")
+def ttp_pages_have_the_envelope_of_real_ones(api, name):
+    real = body_of(name)
+    path = endpoint_of(name)
+    pagination = real["meta"]["pagination"]
+    if not real["data"][0][TTP_LIST[path]]:
+        # the empty answer, exactly: a window without rows
+        future = body_date(datetime.datetime.now(UTC) + datetime.timedelta(days=1))
+        assert post(api, path, [{"from": future, "to": future}], {"pagination": {"pageSize": 10}}) == real
+        return
+    meta = None if "pageSize" not in pagination or path == TTP_ATTACHMENT and "totalCount" not in pagination \
+        else {"pagination": {"pageSize": pagination["pageSize"]}}
+    item = {"from": body_date(datetime.datetime.now(UTC) - datetime.timedelta(days=30))}
+    first = post(api, path, [item], meta)
+    assert set(first) == set(real) and set(first["meta"]) == set(real["meta"]) and first["fail"] == []
+    assert set(first["data"][0]) == set(real["data"][0])
+    served = first["meta"]["pagination"]
+    assert served["pageSize"] == pagination["pageSize"] and len(first["data"][0][TTP_LIST[path]]) <= served["pageSize"]
+    if "next" in pagination:
+        assert set(served) == set(pagination)
+    else:
+        # a last page: no next; the next page of a long list has one, so the last one is fetched by following it
+        assert set(pagination) - {"totalCount"} <= set(served)
+        while "next" in served:
+            last = post(api, path, [], {"pagination": {"pageSize": served["pageSize"], "pageToken": served["next"]}})
+            served = last["meta"]["pagination"]
+        assert set(served) == set(pagination) | {"totalCount"}
+    # and the rows of the page, as the records of the other captures are checked
+    ROW_CHECKS[path](api, name)
+
+
+@checks("mimecast-ttp-datadog-2.json", "mimecast-ttp-elastic-11.json")
+def attachment_log_rows_have_the_fields_and_words_of_real_ones(api, name):
+    real = captured_rows(name)
+    served = ttp_rows(api, TTP_ATTACHMENT)
+    same_words(served, real, ATTACHMENT_WORDS)
+    assert all(list(r) == list(real[0]) or set(r) == set(real[0]) for r in served)
+    assert all(types(r) == types(real[0]) for r in served)
+    assert all(re.match(r"^[0-9a-f]{64}$", r["fileHash"]) for r in served + real)
+    verdicts = {r["result"]: r["details"] for r in served}
+    # the verdict text: 50 characters of padded verdict, then the time taken (or the captured malicious form)
+    assert re.match(r"^Safe {46}\r\nTime taken: 0 hrs, 0 min, \d+ sec$", verdicts["safe"])
+    assert verdicts["malicious"] == body_of("mimecast-ttp-datadog-2.json")["details"]
+    assert "<>" in {r["senderAddress"] for r in served}  # null senders, as captured
+
+
+@checks("mimecast-ttp-datadog-3.json")
+def impersonation_rows_have_the_fields_and_words_of_real_ones(api, name):
+    dictionary = captured_rows("mimecast-ttp-datadog-3.json")[0]  # a dictionary hit
+    by_name = captured_rows("mimecast-ttp-elastic-13.json")[0]  # an internal user name hit
+    real = captured_rows(name)
+    served = ttp_rows(api, TTP_IMPERSONATION)
+    same_words(served, real, IMPERSONATION_WORDS)
+    assert set(dictionary) == set(by_name)
+    for row in served:
+        like = dictionary if row["identifiers"][0] == "targeted_threat_dictionary" else by_name
+        assert set(row) == set(like) and types(row) == types(like), row
+        assert row["id"].startswith("MTOKEN:eNq") and row["eventTime"].endswith("+0000")
+        for result in row["impersonationResults"]:
+            # a dictionary hit has no similarDomain or checkerResult (ttp-datadog-3), a name hit has both
+            if result["impersonationDomainSource"] == "targeted_threat_dictionary":
+                assert set(result) == set(dictionary["impersonationResults"][0])
+            elif result["impersonationDomainSource"] == "internal_user_name":
+                assert set(result) == set(by_name["impersonationResults"][0])
+
+
+def _placeholders(value, token=None):
+    """A captured request with its placeholders filled: "<now ...>" by now, "<meta.pagination.next ...>" by a
+    real token (or dropped), the mock token "nextToken" by a real one."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            filled = _placeholders(item, token)
+            if filled is not _DROP:
+                out[key] = filled
+        return out
+    if isinstance(value, list):
+        return [_placeholders(v, token) for v in value]
+    if isinstance(value, str) and value.startswith("<now"):
+        now = datetime.datetime.now(UTC)
+        return now.strftime("%Y-%m-%dT%H:%M:%SZ") if "RFC 3339" in value else body_date(now)
+    if isinstance(value, str) and (value.startswith("<meta.pagination.next") or value == "nextToken"):
+        return token if token else _DROP
+    return value
+
+
+_DROP = object()
+
+
+@checks("mimecast-ttp-demisto-1.json", "mimecast-ttp-demisto-2.json", "mimecast-ttp-elastic-5.json",
+        "mimecast-ttp-elastic-6.json", "mimecast-ttp-elastic-7.json", "mimecast-ttp-elastic-12.json",
+        "mimecast-ttp-elastic-15.json")
+def the_captured_requests_are_served(api, name):
+    path = endpoint_of(name)
+    request = body_of(name)
+    token = None
+    if "pageToken" in json.dumps(request):
+        first = post(api, path, [{"from": body_date(datetime.datetime.now(UTC) - datetime.timedelta(days=30))}],
+                     {"pagination": {"pageSize": 5}})
+        token = first["meta"]["pagination"]["next"]
+    filled = _placeholders(request, token)
+    if isinstance(filled.get("data"), list) and filled["data"] and "to" not in filled["data"][0] and \
+            "from" in filled["data"][0]:
+        filled["data"][0]["to"] = body_date(datetime.datetime.now(UTC))  # "to" defaults to now; said so for clarity
+    response = api.mc_search(None, path=path, body=json.dumps(filled))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    rows = answer["data"][0][TTP_LIST[path]]
+    # each captured first page asks from a date long past (or the first day of a collector): the sandbox's rows
+    # within the retention all answer it
+    assert rows and answer["fail"] == []
+    for field, wanted in (filled.get("data") or [{}])[0].items():
+        if field in ("scanResult", "result", "route") and wanted != "all":
+            assert {r[field] for r in rows} == {wanted}
+        if field == "taggedMalicious":
+            assert {r["taggedMalicious"] for r in rows} == {wanted}
+    if token:
+        assert rows[0] != first["data"][0][TTP_LIST[path]][0]
+
+
+ROW_CHECKS = {TTP_URL: url_log_rows_have_the_fields_and_words_of_real_ones,
+              TTP_ATTACHMENT: attachment_log_rows_have_the_fields_and_words_of_real_ones,
+              TTP_IMPERSONATION: impersonation_rows_have_the_fields_and_words_of_real_ones}
 
 
 # -- message info (tests/sandbox/tests/test_mimecast_msginfo.py checks the whole key tree) -----------------------
