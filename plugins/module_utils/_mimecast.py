@@ -57,6 +57,9 @@ MESSAGE_INFO = "/api/message-finder/get-message-info"
 MANAGED_URL_CREATE = "/api/ttp/url/create-managed-url"
 MANAGED_URL_LIST = "/api/ttp/url/get-all-managed-urls"
 MANAGED_URL_DELETE = "/api/ttp/url/delete-managed-url"
+TTP_URL_LOGS = "/api/ttp/url/get-logs"
+TTP_ATTACHMENT_LOGS = "/api/ttp/attachment/get-logs"
+TTP_IMPERSONATION_LOGS = "/api/ttp/impersonation/get-logs"
 # the permission each endpoint needs (API 1.0: the user's admin role; API 2.0: the application's role), from
 # each endpoint's page in Mimecast's documentation
 PERMISSIONS = {
@@ -71,6 +74,10 @@ PERMISSIONS = {
     MANAGED_URL_LIST: "Services | Targeted Threat Protection - URL Protect | Edit",
     MANAGED_URL_CREATE: "Services | Targeted Threat Protection - URL Protect | Edit",
     MANAGED_URL_DELETE: "Services | URL Protection | Edit",
+    # the API 2.0 application role names them Monitoring Menu > ... > Read (setup guides, CLICKS.md section 6)
+    TTP_URL_LOGS: "Monitoring | URL Protection | Read",
+    TTP_ATTACHMENT_LOGS: "Monitoring | Attachment Protection | Read",
+    TTP_IMPERSONATION_LOGS: "Monitoring | Impersonation Protection | Read",
 }
 LIST_PAGE_SIZE = 100
 MAX_LIST_ITEMS = 200000  # far above any tenant's hold queue or policy list: more means paging would not end
