@@ -61,7 +61,8 @@ def parse_args(argv):
     parser.add_argument("--mimecast-cap", type=int, default=500,
                         help="most tracked emails one Mimecast search returns (the vendor's cap is undocumented)")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                        help="switch a fault on: kind[,endpoint=tmes|mimecast|oauth|held|remediation|policy|msginfo]"
+                        help="switch a fault on: kind[,endpoint=tmes|mimecast|oauth|held|remediation|policy|msginfo|"
+                             "managedurl|ttp]"
                              "[,count=N][,name=value]; "
                              "kinds: latency(ms) status(status) rate_limit(form,wait) drop truncate wrong_shape "
                              "lone_surrogate "
