@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+set -eu
+# shellcheck source=../setup_sandbox/sandbox.sh
+source ../setup_sandbox/sandbox.sh
+start_sandbox --seed 29 --tmes-records 200 --mimecast-records 300
+run_scanned playbook.yml "$@"
+
+# --diff prints with the default callback (before/after are dicts, not lists)
+ANSIBLE_STDOUT_CALLBACK=default ansible-playbook diff.yml -e "@$SANDBOX_VARS" --check --diff > "$SANDBOX_DIR/diff.log" 2>&1 || {
+    cat "$SANDBOX_DIR/diff.log"
+    exit 1
+}
+grep -q '^+++ after' "$SANDBOX_DIR/diff.log" && grep -q '"domain": "diff-preview.example"' "$SANDBOX_DIR/diff.log" || {
+    echo "no diff printed:" >&2
+    cat "$SANDBOX_DIR/diff.log" >&2
+    exit 1
+}
+assert_no_secrets "$SANDBOX_DIR/diff.log"
