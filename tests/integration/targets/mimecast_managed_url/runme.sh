@@ -6,7 +6,8 @@ start_sandbox --seed 29 --tmes-records 200 --mimecast-records 300
 run_scanned playbook.yml "$@"
 
 # --diff prints with the default callback (before/after are dicts, not lists)
-ANSIBLE_STDOUT_CALLBACK=default ansible-playbook diff.yml -e "@$SANDBOX_VARS" --check --diff > "$SANDBOX_DIR/diff.log" 2>&1 || {
+ANSIBLE_STDOUT_CALLBACK=default ansible-playbook diff.yml -e "@$SANDBOX_VARS" --check --diff \
+    > "$SANDBOX_DIR/diff.log" 2>&1 || {
     cat "$SANDBOX_DIR/diff.log"
     exit 1
 }

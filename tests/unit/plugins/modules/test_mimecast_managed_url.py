@@ -150,7 +150,8 @@ def test_a_query_string_is_another_url_and_a_block_of_one_warns(monkeypatch):
 
 
 # -- creates -----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url, answer", [("https://www.test.net/", CREATED), ("https://www.test.com", CREATED_NO_SLASH)])
+@pytest.mark.parametrize("url, answer", [("https://www.test.net/", CREATED),
+                                         ("https://www.test.com", CREATED_NO_SLASH)])
 def test_the_captured_create_answers_are_the_entry_made(monkeypatch, url, answer):
     result, session = run(monkeypatch, whole_list([]) + [ok(answer)], url=url, action="permit",
                           comment=answer["data"][0]["comment"])
