@@ -190,18 +190,17 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_accoun
     MimecastCredentials, auth_argspec,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_hold import hold_item  # noqa: E402
+from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_ttp import (  # noqa: E402
+    LOG_TYPES, RETENTION_DAYS, is_click, parse_row_time, records_of, request_item,
+)
 from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError  # noqa: E402
-from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_mimecast  # noqa: E402
 
 NAME = "emailsec.tracking.mimecast"
 SOURCES = ("held", "url_clicks", "attachment", "impersonation")
-# the three Targeted Threat Protection logs (shared/api/CLICKS.md sections 1 to 4): path, list key, time field
-URL_LOGS = "/api/ttp/url/get-logs"
-ATTACHMENT_LOGS = "/api/ttp/attachment/get-logs"
-IMPERSONATION_LOGS = "/api/ttp/impersonation/get-logs"
-USER_CLICK = "User Click"  # CLICKS.md 1.4: only these rows are clicks; "Entry Scan" rows are delivery scans
-RETENTION = datetime.timedelta(days=30)  # "URL Protect Logs have a maximum retention of 30 days" (CLICKS.md 1.1)
-# a day less than Mimecast keeps: a start exactly 30 days back may already be refused
+# "URL Protect Logs have a maximum retention of 30 days" (Mimecast; the collection reads the other TTP logs, and the
+# hold queue, no further back either)
+RETENTION = datetime.timedelta(days=RETENTION_DAYS)
+# an hour less than Mimecast keeps: a start exactly 30 days back may already be refused
 READ_BACK = RETENTION - datetime.timedelta(hours=1)
 OPTIONS = ("sources", "scan_results", "interval", "lookback", "overlap", "bookmark", "polls", "validate_certs",
            "ca_path", "timeout", "retries", "retry_max_delay")
@@ -227,12 +226,18 @@ def _params(args):
     return params
 
 
-def _rows(key):
-    """The items of one TTP log page: ``data[0].<key>`` (``data: [{"clickLogs": []}]`` when empty)."""
-    def records(body):
-        return [row for part in body.get("data") or [] if isinstance(part, dict)
-                for row in (part.get(key) or []) if isinstance(row, dict)]
-    return records
+def _click(row):
+    """(indicator, reason) of a click row."""
+    actions = row.get("actions")
+    if isinstance(actions, list):
+        actions = ", ".join("%s" % a for a in actions)
+    reason = "%s clicked a link judged %s (action %s%s)" % (
+        row.get("userEmailAddress") or "a user", row.get("scanResult"), row.get("action"),
+        ", %s" % actions if actions else "")
+    if row.get("creationMethod") is None:
+        reason += "; a row without creationMethod (the 2020 field set), taken as a click"
+    return (indicator(sender=row.get("fromUserEmailAddress"), url=row.get("url"), message_id=row.get("messageId"),
+                      subject=row.get("subject")), reason)
 
 
 def _held_reason(item):
@@ -257,58 +262,51 @@ def streams_for(client, wanted, scan_results, page_size=LIST_PAGE_SIZE):
             keep=lambda item: isinstance(item, dict) and item.get("id") not in (None, ""),
             retention=READ_BACK))
 
-    def log(path, what, key, body):
+    def log(log_type, params):
+        """Every page of one TTP log over the window, oldest first (the collection's request and page reader)."""
+        kind = LOG_TYPES[log_type]
+
         def fetch(window):
-            item = dict(body, **{"from": format_mimecast(window.start), "to": format_mimecast(window.end),
-                                 "oldestFirst": True})
-            for page in client.list_pages(what, path, item, page_size=page_size, records=_rows(key)):
+            item = request_item(dict(params, oldest_first=True), log_type, window)
+            for page in client.list_pages(kind.what, kind.path, item, page_size=page_size,
+                                          records=records_of(kind.rows)):
                 yield page.records
         return fetch
+
+    def identity(log_type):
+        names = LOG_TYPES[log_type].key_fields
+        return lambda row: joined(row, names)
+
+    def when(log_type):
+        field = LOG_TYPES[log_type].time_field
+        return lambda row: parse_row_time(row.get(field))
 
     if "url_clicks" in wanted:
         scan = scan_results[0] if len(scan_results) == 1 else "all"
         out.append(Stream(
-            "mimecast", "url_clicks", log(URL_LOGS, "read the Mimecast URL Protect log", "clickLogs",
-                                          {"route": "all", "scanResult": scan}),
-            identity=lambda row: joined(row, ("date", "userEmailAddress", "url", "messageId", "creationMethod")),
-            when=lambda row: vendor_time(row.get("date")),
-            describe=lambda row: (
-                indicator(sender=row.get("fromUserEmailAddress"), url=row.get("url"), message_id=row.get("messageId"),
-                          subject=row.get("subject")),
-                "%s clicked a link judged %s (action %s%s)" % (
-                    row.get("userEmailAddress") or "a user", row.get("scanResult"), row.get("action"),
-                    ", %s" % ", ".join("%s" % a for a in row["actions"]) if isinstance(row.get("actions"), list)
-                    else (", %s" % row["actions"] if row.get("actions") else ""))),
-            keep=lambda row: (isinstance(row, dict) and row.get("creationMethod") == USER_CLICK and
-                              row.get("scanResult") in scan_results),
-            retention=READ_BACK))
+            "mimecast", "url_clicks", log("url", {"scan_result": scan}), identity=identity("url"), when=when("url"),
+            describe=_click, retention=READ_BACK,
+            keep=lambda row: isinstance(row, dict) and is_click(row) and row.get("scanResult") in scan_results))
     if "attachment" in wanted:
         out.append(Stream(
-            "mimecast", "attachment", log(ATTACHMENT_LOGS, "read the Mimecast Attachment Protect log", "attachmentLogs",
-                                          {"route": "all", "result": "malicious"}),
-            identity=lambda row: joined(row, ("date", "senderAddress", "recipientAddress", "fileHash", "fileName",
-                                              "messageId")),
-            when=lambda row: vendor_time(row.get("date")),
+            "mimecast", "attachment", log("attachment", {"result": "malicious"}), identity=identity("attachment"),
+            when=when("attachment"), retention=READ_BACK,
             describe=lambda row: (
                 indicator(sender=row.get("senderAddress"), attachment_sha256=row.get("fileHash"),
                           message_id=row.get("messageId"), subject=row.get("subject")),
                 "attachment %s to %s judged %s" % (row.get("fileName"), row.get("recipientAddress"),
                                                    row.get("result"))),
-            keep=lambda row: isinstance(row, dict) and row.get("result") == "malicious",
-            retention=READ_BACK))
+            keep=lambda row: isinstance(row, dict) and row.get("result") == "malicious"))
     if "impersonation" in wanted:
         out.append(Stream(
-            "mimecast", "impersonation", log(IMPERSONATION_LOGS, "read the Mimecast Impersonation Protect log",
-                                             "impersonationLogs", {"taggedMalicious": True}),
-            identity=lambda row: joined(row, ("id", "eventTime", "recipientAddress", "messageId")),
-            when=lambda row: vendor_time(row.get("eventTime")),
+            "mimecast", "impersonation", log("impersonation", {"tagged_malicious": True}),
+            identity=identity("impersonation"), when=when("impersonation"), retention=READ_BACK,
             describe=lambda row: (
                 indicator(sender=row.get("senderAddress"), message_id=row.get("messageId"),
                           subject=row.get("subject")),
                 "impersonation of %s (%s; action %s)" % (row.get("recipientAddress"), row.get("definition"),
                                                          row.get("action"))),
-            keep=lambda row: isinstance(row, dict) and row.get("taggedMalicious") is True,
-            retention=READ_BACK))
+            keep=lambda row: isinstance(row, dict) and row.get("taggedMalicious") is True))
     return out
 
 
