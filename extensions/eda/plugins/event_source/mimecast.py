@@ -15,8 +15,10 @@ description:
     O(sources) and puts one event on the queue for each new item, so that a rulebook can start the trace (and,
     after a person's approval, the response) when the gateway sees the threat.
   - V(held) is the hold queue (C(POST /api/gateway/get-hold-message-list), admin view); V(url_clicks) the URL
-    Protect log (C(POST /api/ttp/url/get-logs)), only rows with C(creationMethod) V(User Click) and a
-    C(scanResult) in O(scan_results); V(attachment) the Attachment Protect log
+    Protect log (C(POST /api/ttp/url/get-logs)), only clicks (C(creationMethod) V(User Click), or a row without
+    C(creationMethod), the field set of 2020, as M(emailsec.tracking.mimecast_ttp_log_info) counts them; never
+    V(Entry Scan) rows, which are scans at delivery) with a C(scanResult) in O(scan_results); V(attachment) the
+    Attachment Protect log
     (C(/api/ttp/attachment/get-logs)), result V(malicious); V(impersonation) the Impersonation Protect log
     (C(/api/ttp/impersonation/get-logs)), C(taggedMalicious) items.
   - "Each event is C({\"emailsec\": {\"vendor\": \"mimecast\", \"source\": ..., \"id\": ..., \"time\": ...,
