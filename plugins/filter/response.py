@@ -11,12 +11,16 @@ campaign is contained.
 ``response_actions``     the registered results of the three Mimecast actions in, one row an action and target out,
                          with the outcome each vendor answer proves, and the failures.
 ``response_containment`` the plan and the rows in: ``contained`` and ``not_contained`` (one entry a copy that is not
-                         accounted for, and why).
+                         accounted for, and one entry a user who clicked and is not yet handled, and why).
 
 Where vendor words come from: Mimecast tracking and message-info ``status`` words are read with the trace's own
 table (``tracking.MIMECAST_VERDICTS``, shared/api/FACTS.md); the remediation incident's ``identified``,
 ``successful`` and ``failed`` counts are the fields of ``get-incident`` (shared/api/ACTIONS.md, M5).  TMES offers no
-API that removes delivered mail (shared/api/ACTIONS.md): a TMES copy is never counted as removed here.
+API that removes delivered mail (shared/api/ACTIONS.md): a TMES copy is never counted as removed here.  Who clicked
+comes from the trace (``clickers``: User Click rows of the Mimecast URL protect log, shared/api/CLICKS.md 1.4); a
+click is never undone by removing the mail, so a clicker stays not contained until the responder lists the account
+as handled.  A link is blocked without its query string because Mimecast says a block of a URL with a query string
+"will only function as expected when the query string is removed" (CLICKS.md 7.1, the managed URL console page).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +29,11 @@ __metaclass__ = type
 
 import datetime
 import re
+
+try:
+    from urllib.parse import urlsplit, urlunsplit
+except ImportError:  # Python 2
+    from urlparse import urlsplit, urlunsplit
 
 from ansible.errors import AnsibleFilterError
 
@@ -43,6 +52,7 @@ TMES_MARGIN_MINUTES = 5  # a clipped start stays this far inside the limit, so t
 TMES_WHERE = ("TMES has no removal API: remove it in the mailbox platform (Microsoft 365 / Exchange content search "
               "and purge, or Trend Micro Cloud App Security)")
 REMEDIATED = ("opened", "found")
+CLICKED = "clicked; reset the account and check the machine"
 UTC = datetime.timezone.utc
 
 
@@ -261,6 +271,59 @@ def _remediation(indicator, copies, own, allow_broad, max_messages):
     return plan
 
 
+def _clickers(trace):
+    """The trace's clickers (tracking_summary with clicks), each with an address; [] when none or not read."""
+    out = []
+    for entry in _list(trace.get("clickers")):
+        entry = _dict(entry)
+        user = _text(entry.get("user"))
+        if user:
+            out.append(dict(entry, user=user.lower()))
+    return out
+
+
+def _link(url):
+    """The link to block: scheme, host and path, without the query string and the fragment (Mimecast: a block of a
+    URL with a query string "will only function as expected when the query string is removed")."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _block_urls(indicator, copies, clickers, own, allow_broad, max_messages):
+    """One entry a campaign link (the exact URLs of the delivered and at-risk copies, the indicator's URL when it is
+    a whole link, and the links the clickers clicked): ``url`` as traced, ``target`` to block or None, ``why`` not."""
+    found = []
+    for copy in copies:
+        found.extend(_text(u) for u in _list(copy.get("urls")))
+    url = _text(indicator.get("url"))
+    if url and urlsplit(url).scheme in ("http", "https"):
+        found.append(url)
+    for clicker in clickers:
+        found.extend(_text(u) for u in _list(clicker.get("urls")))
+    entries, targets = [], []
+    for url in found:
+        if not url or url in [e["url"] for e in entries]:
+            continue
+        entry = {"url": url, "target": None, "why": None}
+        try:
+            # first a whole http(s) link at all, then the link to block through the rails
+            target = url_target(_link(url_target(url, "the campaign's URL", allow_broad=True)), "the campaign's URL",
+                                own, allow_broad)
+        except (RailError, ValueError) as exc:
+            entry["why"] = "not blocked: %s (phishing_response_allow_broad, phishing_response_own_domains)" % exc
+        else:
+            if target in targets:
+                continue
+            targets.append(target)
+            entry["target"] = target
+        entries.append(entry)
+    if len(targets) > max_messages:
+        why = ("not blocked: the campaign has %d links to block, more than phishing_response_max_messages (%d)"
+               % (len(targets), max_messages))
+        entries = [dict(e, target=None, why=e["why"] or why) for e in entries]
+    return entries
+
+
 def response_plan(trace, own_domains=None, allow_broad=False, max_messages=50, messages=None, now=None):
     """What a response may do with this trace summary; see the module docstring."""
     if trace is None or trace == "":
@@ -314,6 +377,8 @@ def response_plan(trace, own_domains=None, allow_broad=False, max_messages=50, m
     hold_sender, block_sender, sender_note = _sender(indicator, own, allow_broad) if usable else (None, None, None)
     remediation = _remediation(indicator, copies, own, allow_broad, max_messages) if usable else {
         "by": None, "file_hash": None, "message_ids": [], "url": None, "count": 0, "problem": "; ".join(problems)}
+    clickers = _clickers(trace)
+    block_urls = _block_urls(indicator, copies, clickers, own, allow_broad, max_messages) if usable else []
     resolve = []
     for copy in copies:
         if copy.get("vendor") == "mimecast" and copy.get("vendor_id") and "status" not in copy:
@@ -337,6 +402,11 @@ def response_plan(trace, own_domains=None, allow_broad=False, max_messages=50, m
         "resolve": resolve[:max_messages] if len(resolve) <= max_messages else [],
         "remediation": remediation,
         "events_window": events_window,
+        "clickers": clickers,
+        # whether the trace read the click log at all (message_trace_clicks): without it nobody is known to have
+        # clicked, which is not the same as nobody clicked
+        "clicks_read": isinstance(trace.get("clickers"), list),
+        "block_urls": block_urls,
     }
 
 
@@ -424,9 +494,11 @@ def response_actions(results, plan, acting, switches=None, ready=True):
             outcome = "nothing_to_remediate_with"
         rows.append({"action": "remediate", "target": target or None, "by": None, "outcome": outcome,
                      "acted": False, "why": remediation.get("problem")})
+    _url_rows(_dict(results.get("block_url")), plan, _bool(acting.get("block_url")),
+              plan.get("usable") and _bool(ready), rows, failures)
     failed = set(f["action"] for f in failures)
     undone = []
-    for name in ("reject_held", "block_sender", "remediate"):
+    for name in ("reject_held", "block_sender", "remediate", "block_url"):
         if not _bool(switches.get(name)) or name in failed:
             continue
         done = [r for r in rows if r["action"] == name and r.get("acted")]
@@ -445,6 +517,16 @@ def response_actions(results, plan, acting, switches=None, ready=True):
             why = row.get("why")
         elif name == "remediate" and row.get("outcome") == "not_needed":
             continue
+        elif name == "block_url" and not [r for r in rows if r["action"] == name and r.get("target")]:
+            why = "the campaign has no link that may be blocked%s" % (
+                "" if not row else " (%s)" % "; ".join(sorted(set(r.get("why") or "" for r in rows
+                                                                   if r["action"] == name))))
+        elif name == "block_url" and all(r.get("acted") or r.get("outcome") == "already_blocked"
+                                         for r in rows if r["action"] == name and r.get("target")):
+            if any(r.get("outcome") == "refused" for r in rows if r["action"] == name):
+                why = "some links were refused by the rails: see the actions"
+            else:
+                continue
         elif done or (name == "reject_held" and not _skipped(results.get(name))) or (
                 name == "block_sender" and row.get("outcome") == "already_blocked"):
             continue
@@ -452,6 +534,52 @@ def response_actions(results, plan, acting, switches=None, ready=True):
             why = "it did not run"
         undone.append("%s is switched on but was not done: %s" % (name, why))
     return {"actions": rows, "failures": failures, "undone": undone}
+
+
+# what mimecast_managed_url says it did (RETURN outcome), as the response reports it: (acted, preview)
+_URL_OUTCOMES = {"created": ("blocked", "would_block"), "replaced": ("replaced", "would_replace"),
+                 "unchanged": ("already_blocked", "already_blocked"),
+                 "existing": ("already_blocked", "already_blocked")}
+
+
+def _url_rows(results, plan, acted, considered, rows, failures):
+    """One row a campaign link: refused by the rails (when the links were considered: a usable plan and Mimecast
+    credentials), or what the managed URL task answered for it."""
+    by_target = {}
+    for item in _list(results.get("results")):
+        item = _dict(item)
+        link = _dict(item.get(item.get("ansible_loop_var") or "item"))
+        if link.get("target"):
+            by_target[link["target"]] = item
+    for link in _list(plan.get("block_urls")):
+        link = _dict(link)
+        if not link.get("target"):
+            if considered:
+                rows.append({"action": "block_url", "target": None, "url": link.get("url"), "outcome": "refused",
+                             "acted": False, "why": link.get("why")})
+            continue
+        item = by_target.get(link["target"])
+        if item is None or _skipped(item):
+            continue
+        row = {"action": "block_url", "target": link["target"], "url": link.get("url"), "acted": acted}
+        if _failed(item):
+            failures.append({"action": "block_url", "error": "%s: %s" % (link["target"], _msg(item))})
+            row.update(outcome="failed", error=_msg(item))
+        else:
+            entry = _dict(item.get("entry"))
+            words = _URL_OUTCOMES.get(item.get("outcome"))
+            if words is None:
+                # a word this collection does not know is not taken as a block
+                failures.append({"action": "block_url", "error": "%s: the managed URL task answered %r" % (
+                    link["target"], item.get("outcome"))})
+                row.update(outcome="failed", error="unknown outcome %r" % (item.get("outcome"),))
+            else:
+                row.update(outcome=words[0] if acted or words[0] == words[1] else words[1], id=entry.get("id"),
+                           comment=entry.get("comment"))
+                if link["target"] != link.get("url"):
+                    row["why"] = ("blocked without its query string, as Mimecast says a block with one does not work "
+                                  "as expected")
+        rows.append(row)
 
 
 # -- the answer ----------------------------------------------------------------------------------------------
@@ -477,10 +605,41 @@ def _remediation_proof(rows, targets):
                        "settled" if row.get("settled") else "not settled yet", targets))
 
 
-def response_containment(plan, actions=None):
-    """Whether the campaign is contained: every delivered or at-risk copy removed, rejected or proven stopped; and
-    one entry a copy that is not (vendor, recipient, message_id, why)."""
+def _handled(handled):
+    if handled is None or handled == "":
+        return set()
+    if isinstance(handled, str):
+        handled = [handled]
+    if not isinstance(handled, (list, tuple)):
+        raise AnsibleFilterError("response_containment: handled (phishing_response_clickers_handled) must be a list "
+                                 "of the addresses whose accounts were reset, like [ann@example.com]")
+    out = set()
+    for address in handled:
+        text = _text(address)
+        if not text or "@" not in text or text.startswith("@") or text.endswith("@"):
+            raise AnsibleFilterError("response_containment: handled (phishing_response_clickers_handled) holds %r, "
+                                     "which is not an address: list the addresses of the accounts already reset"
+                                     % (address,))
+        out.add(text.lower())
+    return out
+
+
+def _clicked_why(clicker):
+    urls = _list(clicker.get("urls"))
+    what = "clicked %s" % (", ".join(str(u) for u in urls[:3]) + (" and %d more" % (len(urls) - 3)
+                                                                    if len(urls) > 3 else "") if urls else "a link")
+    when = " first at %s" % clicker["first_click"] if _text(clicker.get("first_click")) else ""
+    blocked = (" (Mimecast blocked or warned on a click, but a warning page can be passed and the mail may have "
+               "been opened elsewhere)" if clicker.get("blocked") is True else "")
+    return "%s%s%s; reset the account and check the machine" % (what, when, blocked)
+
+
+def response_containment(plan, actions=None, handled=None):
+    """Whether the campaign is contained: every delivered or at-risk copy removed, rejected or proven stopped, and
+    every user who clicked handled (``handled``: the addresses whose accounts the responder already reset); and one
+    entry a copy or a clicker that is not (vendor, recipient, message_id, why; ``kind`` copy or clicker)."""
     plan = _dict(plan)
+    handled = _handled(handled)
     rows = [r for r in _list(actions) if isinstance(r, dict)]
     copies = [c for c in _list(plan.get("copies")) if isinstance(c, dict)]
     remediation = _dict(plan.get("remediation"))
@@ -530,21 +689,37 @@ def response_containment(plan, actions=None):
                 why = why_not
         else:
             why = "the trace does not say which vendor holds it or its Message-ID; trace again with this collection"
-        entries.append({"vendor": vendor, "recipient": copy.get("recipient"), "message_id": copy.get("message_id"),
-                        "vendor_id": copy.get("vendor_id"), "why": why})
+        entries.append({"kind": "copy", "vendor": vendor, "recipient": copy.get("recipient"),
+                        "message_id": copy.get("message_id"), "vendor_id": copy.get("vendor_id"), "why": why})
+    left = len(entries)
+    clickers = [c for c in _list(plan.get("clickers")) if isinstance(c, dict) and _text(c.get("user"))]
+    for clicker in clickers:
+        if clicker["user"].lower() in handled:
+            continue
+        entries.append({"kind": "clicker", "vendor": "mimecast", "recipient": clicker["user"].lower(),
+                        "message_id": None, "vendor_id": None, "first_click": clicker.get("first_click"),
+                        "urls": _list(clicker.get("urls")), "blocked": clicker.get("blocked") is True,
+                        "why": _clicked_why(clicker)})
+    unhandled = len(entries) - left
     contained = not entries and plan.get("sound") is True
+    clicked = ""
+    if clickers:
+        clicked = " %d of %d user(s) who clicked handled." % (len(clickers) - unhandled, len(clickers))
     if contained:
-        answer = ("Contained: %d of %d delivered or at-risk copies removed, %d proven stopped." % (
-            counts["removed"], len(copies), counts["stopped"])) if copies else (
-            "Contained: the trace found no delivered or at-risk copy.")
+        answer = ("Contained: %d of %d delivered or at-risk copies removed, %d proven stopped.%s" % (
+            counts["removed"], len(copies), counts["stopped"], clicked)) if copies else (
+            "Contained: the trace found no delivered or at-risk copy.%s" % clicked)
     elif not plan.get("sound") and not entries:
         answer = "Not known to be contained: %s." % (unsound or "the trace is not usable")
     else:
-        recipients = sorted(set(e["recipient"] for e in entries if e.get("recipient")))
-        answer = "NOT contained: %d of %d copies remain, for %d recipient(s)%s." % (
-            len(entries), len(copies), len(recipients), (": " + unsound) if unsound else "")
+        recipients = sorted(set(e["recipient"] for e in entries[:left] if e.get("recipient")))
+        answer = "NOT contained: %d of %d copies remain, for %d recipient(s)%s%s." % (
+            left, len(copies), len(recipients),
+            "; %d user(s) clicked and are not handled yet (reset their accounts, check their machines)" % unhandled
+            if unhandled else "", (": " + unsound) if unsound else "")
     return {"contained": contained, "not_contained": entries, "removed": counts["removed"],
-            "stopped": counts["stopped"], "copies": len(copies), "answer": answer}
+            "stopped": counts["stopped"], "copies": len(copies), "clickers": len(clickers),
+            "clickers_handled": len(clickers) - unhandled, "answer": answer}
 
 
 class FilterModule(object):

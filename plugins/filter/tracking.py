@@ -359,8 +359,53 @@ def _better(copy, old):
     return (copy["time"] or "") > (old["time"] or "")
 
 
-def tracking_summary(records):
-    """Counts per vendor and verdict; delivered and at-risk recipients apart; first and last seen; the copies."""
+def _clickers(clicks, delivered_to, at_risk_to, recipients):
+    """Who clicked, from the ``users`` of mimecast_ttp_log_info (User Click rows only: an Entry Scan row is a scan at
+    delivery, not a click, and never reaches ``users``): one entry an address, with what the trace says of it."""
+    if not isinstance(clicks, (list, tuple)):
+        raise AnsibleFilterError("tracking_summary: clicks must be the users list of mimecast_ttp_log_info, not %s"
+                                 % type(clicks).__name__)
+    merged = {}
+    for entry in clicks:
+        if not isinstance(entry, dict):
+            raise AnsibleFilterError("tracking_summary: every entry of clicks must be a dictionary, as in the users "
+                                     "of mimecast_ttp_log_info (user, first_click, clicks, urls, blocked), got %s"
+                                     % type(entry).__name__)
+        user = _address(entry.get("user"))
+        if user is None:
+            continue
+        count = _number(entry.get("clicks"))
+        one = merged.setdefault(user, {"user": user, "times": [], "clicks": 0, "urls": [], "scan_results": [],
+                                       "blocked": False})
+        one["clicks"] += int(count) if count is not None and count > 0 else 1
+        for key in ("first_click", "last_click"):
+            stamp = _utc_iso(entry.get(key))
+            if stamp:
+                one["times"].append(stamp)
+        one["urls"] = _unique(one["urls"] + [_text(u) for u in _list(entry.get("urls"))])
+        one["scan_results"] = _unique(one["scan_results"] + [_text(r) for r in _list(entry.get("scan_results"))])
+        one["blocked"] = one["blocked"] or entry.get("blocked") is True
+    out = []
+    for user in sorted(merged):
+        one = merged.pop(user)
+        times = one.pop("times")
+        one["first_click"] = min(times) if times else None
+        one["last_click"] = max(times) if times else None
+        # what the trace found for this address: a delivered copy, one at risk, only stopped mail, or none (the
+        # click log can name a user the trace did not find, such as a forward or a distribution list's member)
+        one["received"] = ("delivered" if user in delivered_to else "at_risk" if user in at_risk_to
+                           else "stopped" if user in recipients else None)
+        out.append(one)
+    return out
+
+
+def tracking_summary(records, clicks=None):
+    """Counts per vendor and verdict; delivered and at-risk recipients apart; first and last seen; the copies.
+
+    With ``clicks`` (the ``users`` of mimecast_ttp_log_info over the trace's window), also who clicked:
+    ``clicked_by``, ``clicks``, ``clickers`` and ``received_only`` (delivered or at-risk recipients who did not
+    click).  Without it those keys are absent: the click log was not read.
+    """
     by_vendor = {}
     by_verdict = dict.fromkeys(VERDICTS, 0)
     recipients = set()
@@ -396,7 +441,7 @@ def tracking_summary(records):
         if stamp:
             times.append(stamp)
     at_risk = by_verdict["pending"] + by_verdict["unknown"]
-    return {
+    summary = {
         "total": sum(by_verdict.values()),
         "by_vendor": by_vendor,
         "by_verdict": by_verdict,
@@ -415,6 +460,13 @@ def tracking_summary(records):
         # every delivered or at-risk copy with what identifies it (ids, hashes, URLs): what a response acts on
         "copies": _copies(found),
     }
+    if clicks is not None:
+        clickers = _clickers(clicks, delivered_to, at_risk_to - delivered_to, recipients)
+        summary["clickers"] = clickers
+        summary["clicked_by"] = [c["user"] for c in clickers]
+        summary["clicks"] = sum(c["clicks"] for c in clickers)
+        summary["received_only"] = sorted((delivered_to | at_risk_to) - set(summary["clicked_by"]))
+    return summary
 
 
 # Bucket sizes the timeline picks from, smallest first; past the last, whole multiples of a day.

@@ -212,7 +212,7 @@ def test_tmes_copies_are_never_removed_and_say_where_to_remove_them():
     rows = response_actions({"remediate": remediated(successful=3, identified=3)}, plan, {"remediate": True})
     answer = response_containment(plan, rows["actions"])
     assert answer["contained"] is False and answer["removed"] == 2
-    assert answer["not_contained"] == [{"vendor": "tmes", "recipient": "cat@acme.example",
+    assert answer["not_contained"] == [{"kind": "copy", "vendor": "tmes", "recipient": "cat@acme.example",
                                         "message_id": "<t@x.example>", "vendor_id": "tmes-cat@acme.example",
                                         "why": answer["not_contained"][0]["why"]}]
     assert "Microsoft 365" in answer["not_contained"][0]["why"] and "Message-ID" in answer["not_contained"][0]["why"]
@@ -286,3 +286,131 @@ def test_a_switch_that_could_not_act_is_undone():
     assert "no Mimecast credentials" in response_actions({}, good, {}, on, False)["undone"][0]
     # a preview (check mode) switches nothing on
     assert response_actions({}, bad, {}, {})["undone"] == []
+
+
+# -- who clicked, and blocking the campaign's links ------------------------------------------------------------------
+URL = "https://acme-invoice-notice.example/pay/INV-1?session=verify"
+LINK = "https://acme-invoice-notice.example/pay/INV-1"
+CLICKERS = [{"user": "ann@acme.example", "first_click": "2026-11-20T10:05:00.000Z", "last_click": None, "clicks": 1,
+             "urls": [URL], "scan_results": ["clean"], "blocked": False, "received": "delivered"},
+            {"user": "Eve@Acme.example", "first_click": "2026-11-20T10:09:00.000Z", "last_click": None, "clicks": 2,
+             "urls": [URL], "scan_results": ["malicious"], "blocked": True, "received": None}]
+
+
+def contained_run(summary, handled=None):
+    plan = plan_of(summary, messages=MESSAGES)
+    rows = response_actions({"remediate": remediated()}, plan, {"remediate": True})
+    return response_containment(plan, rows["actions"], handled)
+
+
+def test_clickers_are_not_contained_until_handled():
+    summary = trace(copies=MIMECAST_COPIES, clickers=CLICKERS)
+    assert contained_run(trace(copies=MIMECAST_COPIES))["contained"] is True  # the same without clicks
+    answer = contained_run(summary)
+    assert answer["contained"] is False and answer["removed"] == 2
+    left = answer["not_contained"]
+    assert [(e["kind"], e["recipient"]) for e in left] == [("clicker", "ann@acme.example"),
+                                                           ("clicker", "eve@acme.example")]
+    assert all(e["why"].endswith("reset the account and check the machine") for e in left)
+    assert URL in left[0]["why"] and "2026-11-20T10:05:00.000Z" in left[0]["why"]
+    assert "blocked" not in left[0]["why"] and "Mimecast blocked" in left[1]["why"] and left[1]["blocked"] is True
+    assert answer["answer"].startswith("NOT contained: 0 of 2 copies remain")
+    assert "2 user(s) clicked" in answer["answer"]
+    # one handled (any case): still not contained; both: contained, and the answer says so
+    half = contained_run(summary, ["ANN@acme.example"])
+    assert half["contained"] is False and [e["recipient"] for e in half["not_contained"]] == ["eve@acme.example"]
+    done = contained_run(summary, ["ann@acme.example", "eve@acme.example"])
+    assert done["contained"] is True and done["not_contained"] == []
+    assert done["clickers"] == 2 and done["clickers_handled"] == 2 and "2 of 2 user(s) who clicked handled" in \
+        done["answer"]
+
+
+def test_clickers_without_copies_are_still_not_contained():
+    answer = contained_run(trace(copies=[], clickers=CLICKERS[:1]))
+    assert answer["contained"] is False and answer["copies"] == 0 and len(answer["not_contained"]) == 1
+
+
+@pytest.mark.parametrize("handled", [["@acme.example"], [" "], "ann", [None], {"ann@acme.example": 1}])
+def test_handled_must_be_addresses(handled):
+    with pytest.raises(AnsibleFilterError, match="phishing_response_clickers_handled"):
+        contained_run(trace(copies=MIMECAST_COPIES, clickers=CLICKERS), handled)
+
+
+def test_the_plan_says_whether_clicks_were_read():
+    assert plan_of(trace(copies=MIMECAST_COPIES))["clicks_read"] is False
+    plan = plan_of(trace(copies=MIMECAST_COPIES, clickers=CLICKERS))
+    assert plan["clicks_read"] is True and [c["user"] for c in plan["clickers"]] == ["ann@acme.example",
+                                                                                     "eve@acme.example"]
+
+
+def test_block_urls_are_the_copies_the_indicator_and_the_clicked_links_without_query_string():
+    copies = [copy("tmes", "cat@acme.example", urls=[URL, "https://docs.google.com/", "mailto:x@y.example"]),
+              copy("tmes", "dan@acme.example", urls=[URL, "https://acme-invoice-notice.example/pay/INV-1#top"])]
+    clicked = [dict(CLICKERS[0], urls=["https://other-phish.example/login?u=ann"])]
+    plan = plan_of(trace(indicator={"url": "https://acme-invoice-notice.example/b"}, copies=copies, clickers=clicked))
+    links = plan["block_urls"]
+    assert [(e["url"], e["target"]) for e in links] == [
+        (URL, LINK),
+        ("https://docs.google.com/", None),  # a whole shared platform: the rails
+        ("mailto:x@y.example", None),  # not a web link
+        ("https://acme-invoice-notice.example/b", "https://acme-invoice-notice.example/b"),
+        ("https://other-phish.example/login?u=ann", "https://other-phish.example/login")]
+    assert "allow_broad" in links[1]["why"] and "not an absolute URL" in links[2]["why"]
+    # a text in a link (the trace's URL search) is not a link to block; allow_broad lets the platform through
+    plan = plan_of(trace(indicator={"url": "acme-invoice-notice.example/pay"}, copies=copies[:1]), allow_broad=True)
+    assert [e["target"] for e in plan["block_urls"]] == [LINK, "https://docs.google.com/", None]
+
+
+def test_block_urls_over_max_messages_are_all_refused():
+    copies = [copy("tmes", "cat@acme.example", urls=["https://evil%d.example/x" % n for n in range(3)])]
+    plan = plan_of(trace(copies=copies), max_messages=2)
+    assert [e["target"] for e in plan["block_urls"]] == [None] * 3
+    assert "more than phishing_response_max_messages (2)" in plan["block_urls"][0]["why"]
+
+
+def managed(target, outcome, failed=False):
+    item = {"__link": {"target": target}, "ansible_loop_var": "__link", "changed": outcome in ("created", "replaced"),
+            "outcome": outcome, "entry": {"id": "mu-%s" % outcome, "comment": "IR-1: phishing link"}}
+    if failed:
+        item = {"__link": {"target": target}, "ansible_loop_var": "__link", "failed": True, "msg": "HTTP 500"}
+    return item
+
+
+def test_block_url_rows_one_a_link_with_what_mimecast_answered():
+    copies = [copy("tmes", "cat@acme.example", urls=[URL, "https://docs.google.com/", "https://b.example/x"])]
+    plan = plan_of(trace(copies=copies, clickers=[dict(CLICKERS[0], urls=["https://c.example/y"])]))
+    results = {"block_url": {"results": [managed(LINK, "created"), managed("https://b.example/x", "unchanged"),
+                                         managed("https://c.example/y", "existing")]}}
+    real = response_actions(results, plan, {"block_url": True}, {"block_url": True})
+    rows = [r for r in real["actions"] if r["action"] == "block_url"]
+    assert [(r["target"], r["outcome"], r["acted"]) for r in rows] == [
+        (LINK, "blocked", True), (None, "refused", False), ("https://b.example/x", "already_blocked", True),
+        ("https://c.example/y", "already_blocked", True)]
+    assert rows[0]["url"] == URL and "query string" in rows[0]["why"] and rows[0]["id"] == "mu-created"
+    assert real["failures"] == [] and real["undone"] == ["block_url is switched on but was not done: some links were "
+                                                         "refused by the rails: see the actions"]
+    # the preview of the same: would_block, and nothing undone without the switch
+    preview = response_actions(results, plan, {"block_url": False}, {})
+    assert [r["outcome"] for r in preview["actions"] if r["action"] == "block_url"] == [
+        "would_block", "refused", "already_blocked", "already_blocked"]
+    assert preview["undone"] == []
+    # a failed create is a failure, never a block
+    failed = response_actions({"block_url": {"results": [managed(LINK, None, failed=True)]}},
+                              plan_of(trace(copies=copies[:1])), {"block_url": True}, {"block_url": True})
+    assert failed["failures"] == [{"action": "block_url", "error": LINK + ": HTTP 500"}]
+    assert [r["outcome"] for r in failed["actions"] if r["action"] == "block_url"][:1] == ["failed"]
+
+
+def test_an_unknown_managed_url_outcome_is_not_a_block():
+    plan = plan_of(trace(copies=[copy("tmes", "cat@acme.example", urls=["https://b.example/x"])]))
+    done = response_actions({"block_url": {"results": [managed("https://b.example/x", "disabled")]}}, plan,
+                            {"block_url": True}, {"block_url": True})
+    rows = [r for r in done["actions"] if r["action"] == "block_url"]
+    assert [r["outcome"] for r in rows] == ["failed"] and done["failures"][0]["action"] == "block_url"
+
+
+def test_block_url_switched_on_without_a_link_is_undone():
+    plan = plan_of(trace(copies=MIMECAST_COPIES), messages=MESSAGES)
+    done = response_actions({}, plan, {"block_url": True}, {"block_url": True})
+    assert done["undone"] == ["block_url is switched on but was not done: the campaign has no link that may be "
+                              "blocked"]

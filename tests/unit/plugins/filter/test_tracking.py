@@ -248,6 +248,52 @@ def test_summary_lists_every_delivered_and_at_risk_copy():
     assert tracking_summary(normalize_tracking([TMES_BLOCKED]))["copies"] == []
 
 
+# the users of mimecast_ttp_log_info (User Click rows only), as the sandbox's campaign gives them
+USERS = [
+    {"user": "anna@acme.example", "first_click": "2026-11-22T07:03:18.000Z", "last_click": "2026-11-22T07:40:00.000Z",
+     "clicks": 2, "urls": ["https://evil.example/pay"], "scan_results": ["clean"], "blocked": False},
+    {"user": "Zoe@Acme.example", "first_click": "2026-11-22T08:00:00+0000", "last_click": "2026-11-22T08:00:00Z",
+     "clicks": 1, "urls": ["https://evil.example/pay?x=1"], "scan_results": ["malicious"], "blocked": True},
+]
+
+
+def test_summary_with_clicks_lists_the_clickers_apart_from_who_only_received():
+    pending = dict(TMES_LOG, mailID="p1", recipient="carla@acme.example", action="Scanning in sandbox")
+    records = normalize_tracking([TMES_LOG, TMES_BLOCKED, pending])
+    s = tracking_summary(records, USERS + [{"user": " "}, {"clicks": 3}])
+    assert s["clicked_by"] == ["anna@acme.example", "zoe@acme.example"]
+    assert s["clicks"] == 3
+    assert s["received_only"] == ["carla@acme.example"]
+    assert s["clickers"] == [
+        {"user": "anna@acme.example", "first_click": "2026-11-22T07:03:18.000Z",
+         "last_click": "2026-11-22T07:40:00.000Z", "clicks": 2, "urls": ["https://evil.example/pay"],
+         "scan_results": ["clean"], "blocked": False, "received": "delivered"},
+        # a clicker the trace has no mail for (a forward): listed, with received null; times in UTC
+        {"user": "zoe@acme.example", "first_click": "2026-11-22T08:00:00.000Z",
+         "last_click": "2026-11-22T08:00:00.000Z", "clicks": 1, "urls": ["https://evil.example/pay?x=1"],
+         "scan_results": ["malicious"], "blocked": True, "received": None},
+    ]
+    # the same address twice (case) is one clicker; an empty click log is nobody, not unknown
+    twice = tracking_summary(records, [USERS[0], dict(USERS[0], user="ANNA@acme.example", clicks=1,
+                                                      first_click="2026-11-22T06:59:00Z", blocked=True)])
+    assert twice["clicked_by"] == ["anna@acme.example"] and twice["clicks"] == 3
+    assert twice["clickers"][0]["first_click"] == "2026-11-22T06:59:00.000Z" and twice["clickers"][0]["blocked"]
+    nobody = tracking_summary(records, [])
+    assert nobody["clicked_by"] == [] and nobody["clicks"] == 0
+    assert nobody["received_only"] == ["anna@acme.example", "carla@acme.example"]
+
+
+def test_summary_without_clicks_says_nothing_about_clicks():
+    s = tracking_summary(normalize_tracking([TMES_LOG]))
+    assert not {"clickers", "clicked_by", "clicks", "received_only"} & set(s)
+
+
+@pytest.mark.parametrize("clicks", ["anna@acme.example", {"user": "anna@acme.example"}, ["anna@acme.example"]])
+def test_summary_clicks_must_be_the_users_list(clicks):
+    with pytest.raises(AnsibleFilterError, match="users"):
+        tracking_summary([], clicks)
+
+
 def test_copies_prefer_delivered_then_unknown_then_the_latest():
     base = dict(TMES_LOG, mailID="x")
     late_pending = dict(base, action="Deferred", timestamp="2026-11-22T09:00:00Z")
