@@ -95,7 +95,7 @@ ONLY_FOR = {"scan_result": ("url",), "url": ("url",), "result": ("attachment",),
 
 def ttp_argspec():
     return dict(
-        log_type=dict(type="str", default="url", choices=sorted(LOG_TYPES)),
+        log_type=dict(type="str", default="url", choices=["url", "attachment", "impersonation"]),
         start=dict(type="str"),
         end=dict(type="str"),
         scan_result=dict(type="str", choices=["clean", "malicious", "all"]),
