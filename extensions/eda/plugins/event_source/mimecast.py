@@ -319,8 +319,9 @@ def build(args):
     wanted = choices(args, "sources", ["held", "url_clicks"], list(SOURCES))
     scan_results = choices(args, "scan_results", ["malicious"], ["malicious", "clean"])
     interval = number(args, "interval", 60.0, 0.01, 86400)
-    lookback = duration(args, "lookback", "1h", longest=READ_BACK)
-    overlap = duration(args, "overlap", "10m", longest=READ_BACK, zero=True)
+    why = "Mimecast keeps its logs 30 days"
+    lookback = duration(args, "lookback", "1h", longest=READ_BACK, why=why)
+    overlap = duration(args, "overlap", "10m", longest=READ_BACK, zero=True, why=why)
     polls = number(args, "polls", 0, 0, 10 ** 9, integer=True)
     params = _params(args)
     account = _Account(params)

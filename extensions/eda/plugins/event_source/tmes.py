@@ -311,8 +311,9 @@ def build(args):
     events = choices(args, "events", ["threat", "phishing"], list(EVENTS))
     rules = _rules(args)
     interval = number(args, "interval", 60.0, 0.01, 86400)
-    lookback = duration(args, "lookback", "1h", longest=LONGEST_LOOKBACK)
-    overlap = duration(args, "overlap", "10m", longest=LONGEST_LOOKBACK, zero=True)
+    why = "TMES keeps its logs 72 hours"
+    lookback = duration(args, "lookback", "1h", longest=LONGEST_LOOKBACK, why=why)
+    overlap = duration(args, "overlap", "10m", longest=LONGEST_LOOKBACK, zero=True, why=why)
     polls = number(args, "polls", 0, 0, 10 ** 9, integer=True)
     params = dict((name, env_fallback(args, name, variables)) for name, variables in CREDENTIALS.items())
     for name, value in params.items():

@@ -105,8 +105,9 @@ def number(args, name, default, minimum, maximum, integer=False):
     return value
 
 
-def duration(args, name, default, longest=None, zero=False):
-    """A duration: a number of seconds, or a number and a unit (30m, 6h, 1d)."""
+def duration(args, name, default, longest=None, zero=False, why=""):
+    """A duration: a number of seconds, or a number and a unit (30m, 6h, 1d); at most ``longest`` (``why`` says
+    why)."""
     value = args.get(name, default)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0 or (value == 0 and not zero):
@@ -120,8 +121,8 @@ def duration(args, name, default, longest=None, zero=False):
         except TimeInputError as exc:
             raise SourceError(str(exc))
     if longest is not None and span > longest:
-        raise SourceError("%s: %s reaches further back than the %s the vendor keeps; give at most %s" % (
-            name, value, _span_text(longest), _span_text(longest)))
+        raise SourceError("%s: %s reaches further back than the source reads%s; give at most %s" % (
+            name, value, " (%s)" % why if why else "", _span_text(longest)))
     return span
 
 
