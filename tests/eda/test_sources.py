@@ -86,7 +86,8 @@ def test_attachment_and_impersonation(clean, mimecast_source):
                                                              lookback="21h", polls=2))
     attachments = of(events, "attachment")
     assert attachments and all(e["record"]["result"] == "malicious" for e in attachments)
-    campaign = [e for e in attachments if e["indicator"].get("attachment_sha256") == clean.campaign["attachment_sha256"]]
+    sha256 = clean.campaign["attachment_sha256"]
+    campaign = [e for e in attachments if e["indicator"].get("attachment_sha256") == sha256]
     assert campaign and len({e["id"] for e in attachments}) == len(attachments)
     impersonations = of(events, "impersonation")
     assert impersonations and all(e["record"]["taggedMalicious"] is True for e in impersonations)
@@ -350,7 +351,7 @@ def test_the_event_loop_keeps_running_during_a_slow_poll(clean, mimecast_source)
     assert max(gaps) < 0.5
 
 
-# -- how ansible-rulebook finds the collection --------------------------------------------------------------------------
+# -- how ansible-rulebook finds the collection ------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["mimecast", "tmes"])
 def test_source_imports_the_collection_from_its_own_path(name, tmp_path):
     """runpy.run_path of the installed file, with nothing on PYTHONPATH: the file finds its collections root."""
