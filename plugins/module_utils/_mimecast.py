@@ -296,8 +296,8 @@ class MimecastClient:
         sent = 0
         for attempt in range(1, attempts + 1):
             if last is not None:
-                self.http.sleep(min(self.http.retry_max_delay, backoff(attempt - 1, self.http.retry_max_delay,
-                                                                        self.http.rand)))
+                self.http.sleep(min(self.http.retry_max_delay,
+                                    backoff(attempt - 1, self.http.retry_max_delay, self.http.rand)))
                 found = find()
                 if found is not None:
                     return None, found

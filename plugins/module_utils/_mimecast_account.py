@@ -93,7 +93,6 @@ class MimecastCredentials:
         return MimecastOAuth2(http, base_url.rstrip("/") + TOKEN_PATH, p["client_id"], p["client_secret"])
 
 
-
 class MimecastAction(MimecastCredentials, TrackingModule):
     """The base of the Mimecast modules that act: credentials, connection, the client."""
 

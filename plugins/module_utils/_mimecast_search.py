@@ -138,5 +138,4 @@ class MimecastSearch(MimecastCredentials, TrackingModule):
         return self.results(outcome, "tracked_emails", window, slices=len(slices))
 
 
-
 MUTUALLY_EXCLUSIVE = []

@@ -76,8 +76,8 @@ def event_key(record):
     if record.get("messageID") is None:
         return None
     recipients = sorted("%s" % (r,) for r in _list(record.get("recipients")))
-    return "\x1f".join(["message"] + ["%s" % (record.get(k),) for k in ("messageID", "eventType", "policyName",
-                                                                          "genTime")] + recipients)
+    fields = ("messageID", "eventType", "policyName", "genTime")
+    return "\x1f".join(["message"] + ["%s" % (record.get(k),) for k in fields] + recipients)
 
 
 POLICY_FIELDS = {

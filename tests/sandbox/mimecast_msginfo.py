@@ -84,8 +84,8 @@ def transmission_info(record: dict, message_id: str, header_from: str, unique: s
     """The message's headers as Mimecast shows them: HTML-escaped text in a <pre> block, lines ending CRLF."""
     to = ", ".join(t["emailAddress"] for t in record["to"])
     lines = [
-        "Received: from mail.%s (mail.%s [%s]) by" % ((record["fromEnv"]["emailAddress"].split("@")[1],) * 2
-                                                    + (record["senderIP"],)),
+        "Received: from mail.%s (mail.%s [%s]) by" % (
+            (record["fromEnv"]["emailAddress"].split("@")[1],) * 2 + (record["senderIP"],)),
         " relay.mimecast.com with ESMTP with STARTTLS (version=TLSv1.2,",
         " cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id",
         " eu-mta-12-%s-1; %s" % (unique, _mail_date(record["received"])),
@@ -236,4 +236,3 @@ def handle(state, request, faults=()) -> Reply:
             continue
         found.append(message_info(data, pos, load))
     return Reply(200, envelope(200, found, fails))
-

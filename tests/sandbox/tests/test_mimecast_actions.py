@@ -273,7 +273,7 @@ def test_remediation_v2_by_message_ids(api):
     assert last["identified"] == last["successful"] == len(expected)
     assert [(r["message_id"], r["recipient"]) for r in state(api)["removed"]] == expected
     by_hash = ok(post(api, REM_CREATE_V2, [{"reason": "IR-9b", "searchBy": "hash",
-                                             "hash": api.info["campaign"]["attachment_sha256"]}]))["data"][0]
+                                            "hash": api.info["campaign"]["attachment_sha256"]}]))["data"][0]
     assert by_hash["searchCriteria"] == {"fileHash": api.info["campaign"]["attachment_sha256"]}
     assert post(api, REM_CREATE_V2, [{"reason": "x", "searchBy": "message_ids", "messageIds": []}]).status_code == 400
     assert post(api, REM_CREATE_V2, [{"reason": "x", "searchBy": "messageId", "hash": "a" * 64}]).status_code == 400

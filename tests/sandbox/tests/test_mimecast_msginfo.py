@@ -118,8 +118,8 @@ def test_the_campaign_attachment_carries_its_sha256(api):
         parts = served["recipientInfo"]["recipientMetaInfo"]["components"]
         files = [c for c in parts if c["type"] == ATTACHMENT_TYPE]
         assert [(c["name"], c["hash"]) for c in files] == [(api.data.campaign.attachment_name, sha256)]
-        assert [c["type"] for c in parts[:3]] == ["Email Transmission File", "Email Primary Body HTML",
-                                                 "Email Primary Body Plain Text"]
+        assert [c["type"] for c in parts[:3]] == [
+            "Email Transmission File", "Email Primary Body HTML", "Email Primary Body Plain Text"]
         for copy in served["deliveredMessage"].values():
             assert sha256 in [c["hash"] for c in copy["deliveryMetaInfo"]["components"]]
 

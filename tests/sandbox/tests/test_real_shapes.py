@@ -254,8 +254,8 @@ def hold_list_pages_like_the_capture(api, name):
     for item in items:
         check_held_item(item, real["data"][0])
     # the captured reason and policy pair is one the sandbox serves
-    assert (real["data"][0]["reason"], real["data"][0]["policyInfo"]) in {(i["reason"], i["policyInfo"])
-                                                                            for i in items}
+    served = {(i["reason"], i["policyInfo"]) for i in items}
+    assert (real["data"][0]["reason"], real["data"][0]["policyInfo"]) in served
 
 
 @checks("mimecast-actions-chronicle-1.json")

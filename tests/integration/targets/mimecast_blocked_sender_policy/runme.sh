@@ -10,11 +10,11 @@ ANSIBLE_STDOUT_CALLBACK=default ansible-playbook diff.yml -e "@$SANDBOX_VARS" --
     cat "$SANDBOX_DIR/diff.log"
     exit 1
 }
-grep -q '^+++ after' "$SANDBOX_DIR/diff.log" && grep -q '"emailDomain": "diff-preview.example"' "$SANDBOX_DIR/diff.log" || {
+if ! grep -q '^+++ after' "$SANDBOX_DIR/diff.log" || ! grep -q '"emailDomain": "diff-preview.example"' "$SANDBOX_DIR/diff.log"; then
     echo "no diff printed:" >&2
     cat "$SANDBOX_DIR/diff.log" >&2
     exit 1
-}
+fi
 if grep -q -i "callback.*fail\|v2_on_file_diff" "$SANDBOX_DIR/diff.log"; then
     echo "the callback could not print the diff:" >&2
     cat "$SANDBOX_DIR/diff.log" >&2

@@ -11,9 +11,9 @@ ANSIBLE_STDOUT_CALLBACK=default ansible-playbook diff.yml -e "@$SANDBOX_VARS" --
     cat "$SANDBOX_DIR/diff.log"
     exit 1
 }
-grep -q '^+++ after' "$SANDBOX_DIR/diff.log" && grep -q '"domain": "diff-preview.example"' "$SANDBOX_DIR/diff.log" || {
+if ! grep -q '^+++ after' "$SANDBOX_DIR/diff.log" || ! grep -q '"domain": "diff-preview.example"' "$SANDBOX_DIR/diff.log"; then
     echo "no diff printed:" >&2
     cat "$SANDBOX_DIR/diff.log" >&2
     exit 1
-}
+fi
 assert_no_secrets "$SANDBOX_DIR/diff.log"

@@ -50,7 +50,10 @@ if ansible-playbook emailsec.tracking.respond -e "@$OUT/trace-dicts.json" -e phi
     exit 1
 fi
 grep -q "phishing_response_case is empty" "$OUT/nocase.log"
-! grep -q "needs a trace summary" "$OUT/nocase.log"
+if grep -q "needs a trace summary" "$OUT/nocase.log"; then
+    echo "a missing case was reported as a missing trace summary" >&2
+    exit 1
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # 2. Handed-on summaries that must not be acted on, every switch on: nothing changes at the vendor, the job fails

@@ -277,7 +277,7 @@ def test_a_capped_answer_is_split_until_complete():
         for token, skip in ((pages[k].token_used, done), (pages[k].next_token, done + len(pages[k].records))):
             client.search, dummy = capped_search(records, 7)
             rest = list(client.search_pages(window, search_body, 7, token,
-                                     step=datetime.timedelta(seconds=1)))
+                                            step=datetime.timedelta(seconds=1)))
             assert [r["id"] for p in rest for r in p.records] == found[skip:]
 
 
@@ -289,7 +289,7 @@ def test_a_one_second_part_at_the_cap_fails_naming_it():
     client.search, dummy = capped_search(records, 5)
     with pytest.raises(ApiError) as info:
         list(client.search_pages(Window(base, base + datetime.timedelta(minutes=1)), search_body, 5,
-                          step=datetime.timedelta(seconds=1)))
+                                 step=datetime.timedelta(seconds=1)))
     assert "the one second 2026-11-22T00:00:10.000Z to 2026-11-22T00:00:10.000Z gave 5 results" in \
         info.value.message and "result_cap" in info.value.message and not info.value.retryable
 

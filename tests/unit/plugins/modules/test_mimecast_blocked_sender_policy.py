@@ -55,6 +55,11 @@ CHRONICLE_REFUSED = capture("mimecast-actions-chronicle-3.json")
 GOOGLE = {"sender": "@google.com", "description": "test", "from_part": "both", "allow_broad": True}
 
 
+def google(**changes):
+    """GOOGLE's arguments with some changed."""
+    return dict(GOOGLE, **changes)
+
+
 def page(entries, following=None):
     pagination = {"pageSize": len(entries)}
     if following:
@@ -136,7 +141,7 @@ def test_a_comment_is_compared_only_when_given_and_echoed(monkeypatch):
 def test_no_comment_is_sent_unless_given(monkeypatch):
     item = {"option": "block_sender", "policy": dict(DEMISTO4["policy"], description="IR-1")}
     result, session = run(monkeypatch, [page(DEMISTO5), response(200, echo(item, "eNoNew"))],
-                          **dict(GOOGLE, description="IR-1"))
+                          **google(description="IR-1"))
     assert result.result["outcome"] == "created", result.result
     sent = session.calls[1]["json"]["data"][0]
     assert "comment" not in sent["policy"] and "id" not in sent
@@ -148,7 +153,7 @@ def test_no_comment_is_sent_unless_given(monkeypatch):
 
 # -- finding 2: never rewrite someone else's policy ---------------------------------------------------------------
 def test_another_policy_that_blocks_exactly_this_is_kept_and_named(monkeypatch):
-    result, session = run(monkeypatch, [page(DEMISTO5 + [DEMISTO4])], **dict(GOOGLE, description="IR-2: again"))
+    result, session = run(monkeypatch, [page(DEMISTO5 + [DEMISTO4])], **google(description="IR-2: again"))
     assert result.result["changed"] is False and result.result["outcome"] == "existing"
     assert [p["id"] for p in result.result["existing"]] == [DEMISTO4["id"]]
     assert result.result["policies"][0]["id"] == DEMISTO4["id"]
@@ -167,7 +172,7 @@ def test_a_similar_policy_that_blocks_less_is_left_alone_and_the_own_one_created
     admin = own_google(description="ADMIN: partner relay only", **changes)
     item = {"option": "block_sender", "policy": dict(DEMISTO4["policy"], description="IR-3")}
     result, session = run(monkeypatch, [page([admin]), response(200, echo(item, "eNoOwn"))],
-                          **dict(GOOGLE, description="IR-3"))
+                          **google(description="IR-3"))
     assert result.result["changed"] is True and result.result["outcome"] == "created"
     assert paths(session) == [POLICY_GET, POLICY_CREATE]
     assert "id" not in session.calls[1]["json"]["data"][0]
@@ -190,14 +195,14 @@ def test_the_own_policy_with_other_settings_is_updated_by_its_id(monkeypatch):
 
 
 def test_the_same_description_with_another_from_part_is_not_the_own_policy(monkeypatch):
-    result, session = run(monkeypatch, [page([DEMISTO4])], _check_mode=True, **dict(GOOGLE, from_part="header_from"))
+    result, session = run(monkeypatch, [page([DEMISTO4])], _check_mode=True, **google(from_part="header_from"))
     assert result.result["changed"] is True and result.result["outcome"] == "created"
     assert result.result["conflicts"] == [] and result.result["existing"] == []
     assert "Left in place: 1 policy with the description 'test'" in " ".join(result.result["warnings"])
 
 
 def test_check_mode_predicts_the_create_and_sends_nothing(monkeypatch):
-    result, session = run(monkeypatch, [page([])], _check_mode=True, **dict(GOOGLE, description="IR-1"))
+    result, session = run(monkeypatch, [page([])], _check_mode=True, **google(description="IR-1"))
     assert result.result["changed"] is True and result.result["outcome"] == "created"
     assert paths(session) == [POLICY_GET]
     assert result.result["policies"][0]["id"] is None
@@ -305,7 +310,7 @@ def test_a_create_answered_502_is_found_and_not_sent_again(monkeypatch):
     item = {"option": "block_sender", "policy": dict(DEMISTO4["policy"], description="IR-4")}
     made = echo(item, "eNoMade")["data"][0]
     result, session = run(monkeypatch, [page(DEMISTO5), response(502, {}), page(DEMISTO5 + [made])],
-                          **dict(GOOGLE, description="IR-4"))
+                          **google(description="IR-4"))
     assert not result.failed, result.result["msg"]
     assert paths(session) == [POLICY_GET, POLICY_CREATE, POLICY_GET]
     assert result.result["changed"] is True and result.result["outcome"] == "created"
@@ -315,7 +320,7 @@ def test_a_create_answered_502_is_found_and_not_sent_again(monkeypatch):
 
 def test_a_create_answered_502_and_not_found_fails_after_looking_once_more(monkeypatch):
     result, session = run(monkeypatch, [page([]), response(502, {}), page([])], retries=0,
-                          **dict(GOOGLE, description="IR-4"))
+                          **google(description="IR-4"))
     assert result.failed and result.result["status"] == 502
     assert re.search("found nothing|nothing was found", result.result["msg"]), result.result["msg"]
     assert paths(session) == [POLICY_GET, POLICY_CREATE, POLICY_GET]
@@ -323,7 +328,7 @@ def test_a_create_answered_502_and_not_found_fails_after_looking_once_more(monke
 
 def test_a_refused_create_fails_with_the_vendors_code(monkeypatch):
     result, session = run(monkeypatch, [page([]), response(200, CHRONICLE_REFUSED), page([])], retries=0,
-                          **dict(GOOGLE, description="IR-5"))
+                          **google(description="IR-5"))
     assert result.failed
     assert result.result["code"] == "err_policy_invalid_from_value" and "Invalid fromValue" in result.result["msg"]
     assert paths(session).count(POLICY_CREATE) == 1
@@ -331,7 +336,7 @@ def test_a_refused_create_fails_with_the_vendors_code(monkeypatch):
 
 # -- finding 5: dates -------------------------------------------------------------------------------------------
 def test_to_date_plus_30_days_is_a_future_time(monkeypatch):
-    result, session = run(monkeypatch, [page([])], _check_mode=True, to_date="+30d", **dict(GOOGLE, description="x"))
+    result, session = run(monkeypatch, [page([])], _check_mode=True, to_date="+30d", **google(description="x"))
     assert not result.failed, result.result["msg"]
     policy = result.result["policies"][0]["policy"]
     assert policy["toEternal"] is False and policy["fromEternal"] is True
@@ -367,7 +372,7 @@ def test_an_absolute_date_is_compared_exactly(monkeypatch):
 # -- finding 7: paging ends --------------------------------------------------------------------------------------
 def test_an_endless_policy_list_ends_with_a_clear_error(monkeypatch):
     answers = [page([], "token-%d" % n) for n in range(40)]
-    result, session = run(monkeypatch, answers, **dict(GOOGLE, description="x"))
+    result, session = run(monkeypatch, answers, **google(description="x"))
     assert result.failed
     assert "empty pages in a row" in result.result["msg"] and "paging would not end" in result.result["msg"]
     assert len(session.calls) == 20 and set(paths(session)) == {POLICY_GET}

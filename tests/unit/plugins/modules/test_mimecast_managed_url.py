@@ -145,7 +145,7 @@ def test_a_query_string_is_another_url_and_a_block_of_one_warns(monkeypatch):
     out = passed(result)
     assert out["outcome"] == "created" and out["entry"]["id"] == "new-id"
     assert sent(session, MANAGED_URL_CREATE) == [[{"url": "http://aadroid.net/?a=1", "action": "block",
-                                                    "matchType": "explicit", "disableLogClick": False}]]
+                                                   "matchType": "explicit", "disableLogClick": False}]]
     assert any("query string" in w and "http://aadroid.net/ instead" in w for w in out["warnings"])
 
 

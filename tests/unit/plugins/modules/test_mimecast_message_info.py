@@ -109,12 +109,14 @@ def test_attachments_from_both_component_shapes_each_once(env, capture):
 
 
 def test_held_mail_in_the_older_shape(env, capture):
-    held = {"id": "held-1", "status": "held", "deliveredMessage": {}, "recipientInfo": {
-        "messageInfo": capture["data"][0]["recipientInfo"]["messageInfo"],
-        "txInfo": {"txEvent": "Item currently queued for delivery", "transmissionComponents": [
-            {"fileName": "body.htm", "fileType": "Email Primary Body HTML", "hash": "c" * 64, "txSize": 5},
-            {"fileName": "INV-1.html", "fileType": "File Attachment", "hash": SHA, "txSize": 3918}]}},
-        "queueInfo": {"reason": "Spam Signature", "heldGroup": "administrator"}}
+    components = [
+        {"fileName": "body.htm", "fileType": "Email Primary Body HTML", "hash": "c" * 64, "txSize": 5},
+        {"fileName": "INV-1.html", "fileType": "File Attachment", "hash": SHA, "txSize": 3918}]
+    recipient_info = {"messageInfo": capture["data"][0]["recipientInfo"]["messageInfo"],
+                      "txInfo": {"txEvent": "Item currently queued for delivery",
+                                 "transmissionComponents": components}}
+    held = {"id": "held-1", "status": "held", "deliveredMessage": {}, "recipientInfo": recipient_info,
+            "queueInfo": {"reason": "Spam Signature", "heldGroup": "administrator"}}
     result, dummy = run(env, [envelope([held])], ids=["held-1"])
     message = result.result["messages"][0]
     assert message["status"] == "held" and message["message_id"] == REAL_ID
@@ -158,21 +160,21 @@ def test_an_answer_without_data_or_failure_fails(env):
 
 
 def test_a_missing_permission_is_named(env):
-    forbidden = response(403, {"fail": [{"code": "app_forbidden", "message": "Forbidden to perform the requested "
-                                                                            "operation"}]})
+    forbidden = response(403, {"fail": [{"code": "app_forbidden",
+                                         "message": "Forbidden to perform the requested operation"}]})
     result, dummy = run(env, [forbidden], ids=["x"])
     assert result.failed and "Gateway | Tracking | Read" in result.result["msg"]
 
 
 @pytest.mark.parametrize("data0", [
     {"id": "w", "recipientInfo": [], "deliveredMessage": [], "spamInfo": "high", "status": 3},
-    {"id": "w", "recipientInfo": {"messageInfo": {"to": "a@b.example", "cc": None, "transmissionInfo": 7,
-                                                  "subject": ["x"]},
-                                  "recipientMetaInfo": {"components": {"hash": SHA}}},
-     "deliveredMessage": {"a@b.example": None, "c@d.example": {"policyInfo": "x", "deliveryMetaInfo": [],
-                                                              "messageInfo": {"route": 5}}}},
-    {"id": "w", "recipientInfo": {"recipientMetaInfo": {"components": [None, 3, {"hash": 5}, {"hash": SHA,
-                                                                                            "size": True}]}}},
+    {"id": "w",
+     "recipientInfo": {"messageInfo": {"to": "a@b.example", "cc": None, "transmissionInfo": 7, "subject": ["x"]},
+                       "recipientMetaInfo": {"components": {"hash": SHA}}},
+     "deliveredMessage": {"a@b.example": None,
+                          "c@d.example": {"policyInfo": "x", "deliveryMetaInfo": [], "messageInfo": {"route": 5}}}},
+    {"id": "w",
+     "recipientInfo": {"recipientMetaInfo": {"components": [None, 3, {"hash": 5}, {"hash": SHA, "size": True}]}}},
     "not an object",
 ], ids=["containers", "fields", "components", "string"])
 def test_wrong_types_never_crash(env, data0):

@@ -368,7 +368,6 @@ def test_incidents_in_both_shapes_and_settling():
     assert incident_of({"data": []}) is None and incident_of({"data": [{"code": "x"}]}) is None
 
 
-
 def test_two_incidents_of_one_case_and_indicator_are_reported_with_a_warning(monkeypatch):
     first, second = incident(1, "IR-1", 2, 2), incident(2, "IR-1", 2, 2)
     result, vendor = run(monkeypatch, [found(first, second), envelope([first]), envelope([second])], file_hash=HASH,

@@ -122,7 +122,7 @@ def test_entry_scans_are_not_clicks_and_paging_follows_next_to_the_empty_end(env
 def test_a_captured_empty_page_that_still_carries_next_ends_the_paging(env):
     at(env, "2021-10-17T00:00:00Z")
     rows = sample("mimecast-ttp-elastic-4.json")
-    clicks = [r for r in rows[:3]]
+    clicks = list(rows[:3])
     empty = rows[3]  # a whole envelope kept as it came: data [], pageSize 0, next "next"
     assert empty["meta"]["pagination"]["next"] == "next" and empty["data"] == []
     entries = records("mimecast-ttp-elastic-4.json")[3:]
