@@ -12,6 +12,8 @@ ansible-playbook playbook.yml -e "@$SANDBOX_VARS" -e "report_dir=$report_dir" "$
 "$SANDBOX_PYTHON" check_report.py "$report_dir/report.json" "$report_dir/report.html" "$report_dir/report.csv"
 "$SANDBOX_PYTHON" check_report.py "$report_dir/hostile/report.json" "$report_dir/hostile/report.html" \
     "$report_dir/hostile/report.csv" --hostile
+"$SANDBOX_PYTHON" check_report.py "$report_dir/clicks/report.json" "$report_dir/clicks/report.html" \
+    "$report_dir/clicks/report.csv"
 
 # the job-template playbook, with credentials in the environment as an AWX credential would inject them
 export_credentials
@@ -42,8 +44,10 @@ ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender=nobody
 grep -q "Delivered to: nobody" "$SANDBOX_DIR/clean.log"
 
 # the summary on the command line is the input of the response: message_trace.json in the report directory
-ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_domain=$domain" \
+ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_domain=$domain" -e message_trace_clicks=true \
     -e "message_trace_report_dir=$SANDBOX_DIR/cli" "$@" > "$SANDBOX_DIR/cli.log"
+clickers=$("$SANDBOX_PYTHON" -c 'import json,sys; print(", ".join(json.load(open(sys.argv[1]))["sb"]["campaign"]["clickers"]))' "$SANDBOX_VARS")
+grep -q "Clicked, reset these accounts: $clickers\"" "$SANDBOX_DIR/cli.log"
 ansible-playbook handoff.yml -e "@$SANDBOX_DIR/cli/message_trace.json" -e "report=$SANDBOX_DIR/cli/report.json" "$@"
 
 stats() {  # sandbox requests per endpoint since the last reset, as JSON
