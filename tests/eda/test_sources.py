@@ -376,3 +376,19 @@ def test_campaign_counts_are_what_the_sandbox_planted(clean):
     counts = collections.Counter(clean.campaign["tmes_actions"])
     assert sum(counts.values()) == clean.campaign["tmes_count"]
     assert clean.campaign["mimecast_statuses"].get("held", 0) > 0
+
+
+@pytest.mark.parametrize("name", ["mimecast", "tmes"])
+def test_documented_options_are_the_options_taken(name, mimecast_source, tmes_source):
+    """DOCUMENTATION and EXAMPLES parse, and every argument the source takes is documented (and no other)."""
+    import yaml
+
+    source = {"mimecast": mimecast_source, "tmes": tmes_source}[name]
+    doc = yaml.safe_load(source["DOCUMENTATION"])
+    assert yaml.safe_load(source["EXAMPLES"])
+    taken = set(source["OPTIONS"]) | set(source.get("CREDENTIALS") or {})
+    if name == "mimecast":
+        taken |= set(source["auth_argspec"]())
+    assert set(doc["options"]) == taken
+    for option, spec in doc["options"].items():
+        assert spec.get("description"), option

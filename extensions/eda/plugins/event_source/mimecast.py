@@ -26,9 +26,9 @@ description:
     C(indicator) holds what a trace can start from (C(sender), C(sender_domain), C(url), C(attachment_sha256),
     C(message_id), C(subject)), only the fields the item has; C(id) is the vendor identity the source
     de-duplicates by (the held id; for a click C(date|userEmailAddress|url|messageId|creationMethod))."
-  - A poll that fails after the HTTP client's own retries (HTTP 429 with the server's wait, 5xx, a cut
+  - "A poll that fails after the HTTP client's own retries (HTTP 429 with the server's wait, 5xx, a cut
     connection) gives one event C({\"emailsec\": {\"vendor\", \"source\", \"time\", \"error\"}}) and the source
-    polls again after a backoff; the error never carries a credential.
+    polls again after a backoff; the error never carries a credential."
   - With O(bookmark), a restart goes on where the last poll ended: no event is sent twice and none is missed.
   - The source only reads; it changes nothing at Mimecast.
 options:
@@ -118,9 +118,9 @@ options:
     type: float
     default: 60
 notes:
-  - The permissions needed are those of each endpoint (API 1.0 admin role or API 2.0 application role):
+  - "The permissions needed are those of each endpoint (API 1.0 admin role or API 2.0 application role):
     Account | Dashboard | Read (hold queue), Monitoring | URL Protection | Read, Monitoring | Attachment
-    Protection | Read, Monitoring | Impersonation Protection | Read.
+    Protection | Read, Monitoring | Impersonation Protection | Read."
 """
 
 EXAMPLES = r"""

@@ -24,9 +24,9 @@ description:
     C(mailID), type, policy and time, or without a C(mailID) the C(messageID), type, policy, time and
     recipients)."
   - TMES keeps 72 hours of logs; the source never asks further back (O(lookback) at most V(71h)).
-  - A poll that fails after the HTTP client's own retries gives one event C({\"emailsec\": {\"vendor\",
+  - "A poll that fails after the HTTP client's own retries gives one event C({\"emailsec\": {\"vendor\",
     \"source\", \"time\", \"error\"}}) and the source polls again after a backoff; the error never carries a
-    credential.
+    credential."
   - With O(bookmark), a restart goes on where the last poll ended: no event is sent twice and none is missed.
   - The source only reads; TMES offers no API that changes anything.
 options:
