@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, or one step of it: ./tests/utils/run-tests.sh [STEP...]
-# Steps: sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration awx lint docs changelog build
+# Steps: sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration awx eda lint docs changelog build
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_STEPS="sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration awx lint docs changelog build"
+ALL_STEPS="sandbox sanity-2.16 sanity-latest units-2.16 units-latest integration awx eda lint docs changelog build"
 steps=${*:-$ALL_STEPS}
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 
@@ -26,6 +26,11 @@ for step in $steps; do
             (cd "$REPO_ROOT" && "$VENV_NEW/bin/python" -m pytest -p no:cacheprovider -q tests/sandbox/tests) || failed+=("$step") ;;
         awx)
             (cd "$REPO_ROOT" && "$VENV_NEW/bin/python" -m pytest -p no:cacheprovider -q tests/awx) || failed+=("$step") ;;
+        eda)
+            # the event sources against the sandbox, and the example rulebooks under ansible-rulebook (Java 17)
+            venv_eda=$(bash "$REPO_ROOT/tests/utils/setup-eda.sh" | tail -n 1) && \
+                (cd "$COLLECTION_TREE" && EMAILSEC_EDA_REQUIRED=1 PYTHONPATH="$WORK_TREE" \
+                    "$venv_eda/bin/python" -m pytest -p no:cacheprovider -q tests/eda) || failed+=("$step") ;;
         sanity-2.16)
             run_ansible_test "$VENV_OLD" sanity --python 3.11 || failed+=("$step") ;;
         sanity-latest)
