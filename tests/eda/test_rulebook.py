@@ -84,7 +84,7 @@ def run(tmp_path, book, variables, env, timeout=600):
     values.write_text(yaml.safe_dump(variables))
     out = subprocess.run([rulebook_command(), "--rulebook", str(path), "-i", str(inventory), "--vars", str(values),
                           "--shutdown-delay", "300"], cwd=str(tmp_path), env=env, capture_output=True, text=True,
-                         timeout=timeout)
+                         timeout=timeout, check=False)
     return out.returncode, out.stdout + out.stderr
 
 

@@ -7,6 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import asyncio
+import datetime
+import importlib
+import os
+import sys
+
 DOCUMENTATION = r"""
 ---
 short_description: Poll Mimecast for held mail and malicious clicks, attachments and impersonation attempts
@@ -139,12 +145,6 @@ EXAMPLES = r"""
         print_event:
           pretty: true
 """
-
-import asyncio
-import datetime
-import importlib
-import os
-import sys
 
 
 def _collection_importable():

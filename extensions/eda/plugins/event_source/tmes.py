@@ -7,6 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import asyncio
+import datetime
+import importlib
+import os
+import sys
+
 DOCUMENTATION = r"""
 ---
 short_description: Poll the Trend Micro Email Security policy event log, and the mail of watched senders
@@ -118,12 +124,6 @@ EXAMPLES = r"""
         print_event:
           pretty: true
 """
-
-import asyncio
-import datetime
-import importlib
-import os
-import sys
 
 
 def _collection_importable():
@@ -289,7 +289,7 @@ def streams_for(client, policy_client, events, rules):
 def _rules(args):
     watch = args.get("watch") or []
     if isinstance(watch, str):
-        watch = [w for w in watch.split(",")]
+        watch = watch.split(",")
     if not isinstance(watch, list):
         raise SourceError("watch must be a list of senders or domains")
     allow_broad = boolean(args, "allow_broad", False)
