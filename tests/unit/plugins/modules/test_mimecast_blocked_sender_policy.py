@@ -57,7 +57,9 @@ GOOGLE = {"sender": "@google.com", "description": "test", "from_part": "both", "
 
 def google(**changes):
     """GOOGLE's arguments with some changed."""
-    return dict(GOOGLE, **changes)
+    args = dict(GOOGLE)
+    args.update(changes)
+    return args
 
 
 def page(entries, following=None):
