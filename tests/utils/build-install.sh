@@ -10,10 +10,11 @@ mkdir -p "$out/dist" "$out/install"
 tarball=$(find "$out/dist" -name 'emailsec-tracking-*.tar.gz' | head -n 1)
 "$VENV_NEW/bin/ansible-galaxy" collection install --force -p "$out/install" "$tarball"
 installed=$out/install/ansible_collections/emailsec/tracking
-for must in galaxy.yml MANIFEST.json meta/runtime.yml tests/sandbox/__main__.py LICENSE LICENSES/GPL-3.0-or-later.txt CHANGELOG.rst docs/awx/credential_types/tmes.yml; do
+for must in galaxy.yml MANIFEST.json meta/runtime.yml tests/sandbox/__main__.py LICENSE LICENSES/GPL-3.0-or-later.txt CHANGELOG.rst docs/awx/credential_types/tmes.yml \
+            extensions/eda/plugins/event_source/mimecast.py extensions/eda/rulebooks/trace_mimecast_threats.yml; do
     [ -e "$installed/$must" ] || [ "$must" = galaxy.yml ] || die "the installed collection lacks $must"
 done
-for never in tests/unit tests/integration Makefile .ci; do
+for never in tests/unit tests/integration tests/eda Makefile .ci; do
     [ ! -e "$installed/$never" ] || die "the built collection should not contain $never"
 done
 for module in $(find "$installed/plugins/modules" -maxdepth 1 -name '*.py' -printf '%f\n' 2>/dev/null | sed 's|\.py$||'); do
