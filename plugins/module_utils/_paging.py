@@ -130,7 +130,11 @@ def binding_of(module_name, options):
 
 
 class RecentKeys:
-    """The last ``limit`` ids seen, for de-duplication with bounded memory."""
+    """The last ``limit`` ids seen, for de-duplication with bounded memory.
+
+    A set for the lookups and a FIFO of the same keys for the order they go in: ``fresh`` takes a whole page of
+    keys in one call, so a record costs one set lookup (and, when it is new, one set insert and one append).
+    """
 
     def __init__(self, limit=RECENT_KEYS):
         self._order = collections.deque()
@@ -141,6 +145,7 @@ class RecentKeys:
         """True when ``key`` was seen already; otherwise remember it."""
         if key is None:
             return False
+        key = _hashable(key)
         if key in self._keys:
             return True
         self._keys.add(key)
@@ -149,22 +154,154 @@ class RecentKeys:
             self._keys.discard(self._order.popleft())
         return False
 
+    def fresh(self, keys):
+        """The positions in ``keys`` of the keys not seen before, remembered from now on (None is always new).
+
+        Duplicates within ``keys`` count as seen from their second occurrence on.  A key that cannot be hashed
+        (a vendor value of an unexpected type inside a tuple) is replaced in ``keys`` by its JSON text.  The
+        oldest keys are forgotten once per call, so the memory holds at most ``limit`` keys and one page's.
+        """
+        known = self._keys
+        remember = known.add
+        append = self._order.append
+        out = []
+        take = out.append
+        position = -1
+        for key in keys:
+            position += 1
+            if key is None:
+                take(position)
+                continue
+            try:
+                if key in known:
+                    continue
+            except TypeError:
+                key = keys[position] = _hashable(key)
+                if key in known:
+                    continue
+            remember(key)
+            append(key)
+            take(position)
+        self._evict()
+        return out
+
+    def forget_newest(self, count):
+        """Forget the ``count`` keys remembered last (those of records cut off after a limit)."""
+        order = self._order
+        for dummy in range(min(count, len(order))):
+            self._keys.discard(order.pop())
+
+    def _evict(self):
+        order = self._order
+        discard = self._keys.discard
+        for dummy in range(len(order) - self._limit):
+            discard(order.popleft())
+
+
+def _hashable(key):
+    """``key`` itself when it can be hashed, else its JSON text (a vendor value of an unexpected type)."""
+    try:
+        hash(key)
+    except TypeError:
+        return json.dumps(key, sort_keys=True, separators=(",", ":"), default=str)
+    return key
+
 
 class Pipeline:
-    """What happens to every record: de-duplicate, match, query."""
+    """What happens to every record: de-duplicate, match, query.
+
+    ``key(record)`` is the vendor's identity of a record (None: no identity, never a duplicate).  A key function
+    may carry ``identity``: the same identity in a form cheaper to build and compare (a tuple rather than joined
+    text), which the pipeline then de-duplicates by.
+    """
 
     def __init__(self, key, matcher=None, query=None):
-        self.key = key
+        self.key = getattr(key, "identity", key)
         self.matcher = matcher if matcher else None
         self.query = query if query else None
 
-    def run(self, record):
-        """The outputs of one record (empty when it does not match)."""
+    def run(self, record, key=None):
+        """The outputs of one record (empty when it does not match); ``key`` is its identity, when known."""
         if self.matcher is not None and not self.matcher.matches(record):
             return []
         if self.query is not None:
             return self.query.apply([record])
         return [record]
+
+    def _plain(self):
+        """True when every record is its own one output: no matching, no query, no subclass's own run."""
+        return self.matcher is None and self.query is None and type(self).run is Pipeline.run
+
+    def select(self, records, start, recent, limit=None):
+        """The new records of a page from ``start`` on, and their outputs: (indexes, keys, outputs, counts).
+
+        One pass over the page: the keys in one call, the de-duplication in one call (``recent``), then
+        matching and the query for the new records only.  ``outputs`` holds each kept record itself when
+        ``counts`` is None (every record one output), else the list of each record's outputs (``counts``: their
+        lengths, never 0: a record without output is not kept).  With ``limit``, at most that many records are
+        kept, and the rest of the page is left unread (not remembered as seen).
+        """
+        page = records[start:] if start else records
+        keys = list(map(self.key, page))
+        positions = recent.fresh(keys)
+        if len(positions) == len(page):
+            chosen = page
+        else:
+            chosen = [page[p] for p in positions]
+            keys = [keys[p] for p in positions]
+        if self._plain():
+            indexes = range(start, start + len(page)) if chosen is page else [p + start for p in positions]
+            kept_keys, outputs, counts = keys, chosen, None
+        else:
+            indexes, kept_keys, outputs, counts = [], [], [], []
+            run = self.run
+            for position, record, key in zip(positions, chosen, keys):
+                outs = run(record, key)
+                if not outs:
+                    continue
+                indexes.append(position + start)
+                kept_keys.append(key)
+                outputs.append(outs)
+                counts.append(len(outs))
+        if limit is not None and len(kept_keys) > limit:
+            # cut after the record that reaches the limit: the keys of the records after it are forgotten, so that
+            # reading on from there does not take them for duplicates
+            last = indexes[limit - 1] - start
+            recent.forget_newest(sum(1 for p, k in zip(positions, keys) if p > last and k is not None))
+            indexes, kept_keys, outputs = indexes[:limit], kept_keys[:limit], outputs[:limit]
+            counts = None if counts is None else counts[:limit]
+        return indexes, kept_keys, outputs, counts
+
+
+class _Chunk:
+    """The kept records of one page, in page order: where each came from (``indexes`` into the page fetched with
+    ``token_used``), its identity (``keys``), its outputs as the sink takes them (``items``) and, when a record
+    may give several outputs, how many each gives (``counts``; None: one each)."""
+
+    __slots__ = ("token_used", "indexes", "keys", "items", "counts")
+
+    def __init__(self, token_used, indexes, keys, items, counts):
+        self.token_used = token_used
+        self.indexes = indexes
+        self.keys = keys
+        self.items = items
+        self.counts = counts
+
+    def __len__(self):
+        return len(self.keys)
+
+    def outputs(self):
+        return len(self.keys) if self.counts is None else sum(self.counts)
+
+    def pick(self, positions):
+        """The chunk of the entries at ``positions`` only."""
+        return _Chunk(self.token_used, [self.indexes[p] for p in positions], [self.keys[p] for p in positions],
+                      [self.items[p] for p in positions],
+                      None if self.counts is None else [self.counts[p] for p in positions])
+
+    def head(self, size):
+        return _Chunk(self.token_used, self.indexes[:size], self.keys[:size], self.items[:size],
+                      None if self.counts is None else self.counts[:size])
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -180,12 +317,19 @@ class MemorySink:
         self.count = 0
 
     @staticmethod
-    def encode(outputs):
+    def encode(outputs, counts=None):
         return outputs
 
-    def add(self, outputs, count=None):
-        self.records.extend(outputs)
-        self.count += len(outputs)
+    def add(self, items, counts=None):
+        """Add a page's outputs: ``items`` are outputs (``counts`` None) or lists of outputs."""
+        if counts is None:
+            self.records.extend(items)
+            self.count += len(items)
+            return
+        extend = self.records.extend
+        for outputs in items:
+            extend(outputs)
+        self.count += sum(counts)
 
     def commit(self):
         return {}
@@ -195,7 +339,11 @@ class MemorySink:
 
 
 class FileSink:
-    """Writes JSON Lines to a temporary file beside ``path``, renamed to ``path`` only on success."""
+    """Writes JSON Lines to a temporary file beside ``path``, renamed to ``path`` only on success.
+
+    A page's lines are joined, encoded to UTF-8, hashed and written once: the SHA-256 is of exactly the bytes
+    written.
+    """
 
     def __init__(self, path, mode=None, dry_run=False):
         self.path = path
@@ -205,7 +353,7 @@ class FileSink:
         if not dry_run:
             directory = os.path.dirname(os.path.abspath(path))
             fd, self._temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".part", dir=directory)
-            self._file = os.fdopen(fd, "w", encoding="utf-8")
+            self._file = os.fdopen(fd, "wb")
         self._digest = hashlib.sha256()
         self._mode = mode
         self.count = 0
@@ -214,15 +362,22 @@ class FileSink:
     spills = True
 
     @staticmethod
-    def encode(outputs):
-        """The JSON Lines text of some outputs: done once, where the record arrives."""
-        return "".join(_ENCODE(o) + "\n" for o in outputs)
+    def encode(outputs, counts=None):
+        """The JSON text of each record's outputs (one line each, without the last line break): done once, in
+        the worker that read the page."""
+        if counts is None:
+            return list(map(_ENCODE, outputs))
+        return ["\n".join(map(_ENCODE, each)) for each in outputs]
 
-    def add(self, text, count):
-        self._digest.update(text.encode("utf-8"))
+    def add(self, items, counts=None):
+        """Add a page's lines (``encode``'s items)."""
+        if not items:
+            return
+        data = ("\n".join(items) + "\n").encode("utf-8")
+        self._digest.update(data)
         if self._file is not None:
-            self._file.write(text)
-        self.count += count
+            self._file.write(data)
+        self.count += len(items) if counts is None else sum(counts)
 
     def commit(self):
         """Put the file in place unless it holds exactly this already; says whether it changed."""
@@ -266,10 +421,10 @@ def _file_sha256(path):
 
 
 class _Buffer:
-    """Entries of a slice waiting for their turn in the merge: in memory, or spilled to a temp file.
+    """Chunks of a slice waiting for their turn in the merge: in memory, or spilled to a temp file.
 
-    An entry is (key, payload, count, token_used, index); a spilled payload is JSON Lines text, written
-    after a one-line header, so it is never encoded twice.
+    A spilled chunk is a one-line JSON header (token, keys, indexes, counts) and then its JSON Lines text,
+    so an output is never encoded twice.
     """
 
     def __init__(self, spill_dir=None):
@@ -278,12 +433,12 @@ class _Buffer:
         if spill_dir is not None:
             self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", dir=spill_dir)
 
-    def add(self, entry):
+    def add(self, chunk):
         if self._file is None:
-            self._items.append(entry)
+            self._items.append(chunk)
         else:
-            key, payload, count, token_used, index = entry
-            self._file.write(_ENCODE([key, count, token_used, index]) + "\n" + payload)
+            self._file.write(_ENCODE([chunk.token_used, chunk.keys, list(chunk.indexes), chunk.counts]) + "\n" +
+                             "\n".join(chunk.items) + "\n")
 
     def __iter__(self):
         if self._file is None:
@@ -297,9 +452,14 @@ class _Buffer:
             header = readline()
             if not header:
                 return
-            key, count, token_used, index = json.loads(header)
-            payload = "".join(readline() for dummy in range(count))
-            yield key, payload, count, token_used, index
+            token_used, keys, indexes, counts = json.loads(header)
+            # JSON has no tuples: a key built as a tuple comes back as a list
+            keys = [tuple(k) if isinstance(k, list) else k for k in keys]
+            if counts is None:
+                items = [readline()[:-1] for dummy in keys]
+            else:
+                items = ["".join(readline() for dummy in range(count))[:-1] for count in counts]
+            yield _Chunk(token_used, indexes, keys, items, counts)
 
     def close(self):
         if self._file is not None:
@@ -355,10 +515,16 @@ def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_pa
     return outcome
 
 
-def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encode):
-    """Fetch one slice page by page; ``emit(entry)`` gets (key, payload, count, token_used, raw_index) tuples."""
+def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encode, recent=None):
+    """Fetch one slice page by page; ``emit(chunk)`` gets each page's kept records as one _Chunk.
+
+    ``recent`` is the de-duplication to use (the merge's own when the slices run in order, so that a record
+    is looked up once); a slice fetched in a worker has its own.
+    """
     result = _SliceResult(spec)
-    recent = RecentKeys()
+    if recent is None:
+        recent = RecentKeys()
+    select = pipeline.select
     taken = 0
     first = True
     next_token = spec.token  # the token of the page being fetched
@@ -367,19 +533,13 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
             result.pages += 1
             start = spec.skip if first else 0
             first = False
-            records = page.records
-            for index in range(start, len(records)):
-                record = records[index]
-                key = pipeline.key(record)
-                if recent.seen(key):
-                    continue
-                outputs = pipeline.run(record)
-                if not outputs:
-                    continue
-                emit((key, encode(outputs), len(outputs), page.token_used, index))
-                taken += 1
+            indexes, keys, outputs, counts = select(page.records, start, recent,
+                                                    None if budget is None else budget - taken)
+            if keys:
+                emit(_Chunk(page.token_used, indexes, keys, encode(outputs, counts), counts))
+                taken += len(keys)
                 if budget is not None and taken >= budget:
-                    result.continuation = Slice(spec.window, page.token_used, index + 1, spec.tag)
+                    result.continuation = Slice(spec.window, page.token_used, indexes[-1] + 1, spec.tag)
                     return result
             next_token = page.next_token
             if stop.is_set():
@@ -397,7 +557,7 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
 
 
 class _Merger:
-    """Takes entries in slice order, removes duplicates across slices, counts, cuts at max_records."""
+    """Takes chunks in slice order, removes duplicates across slices, counts, cuts at max_records."""
 
     def __init__(self, pipeline, sink, max_records):
         self.pipeline = pipeline
@@ -413,16 +573,26 @@ class _Merger:
     def budget(self):
         return None if self.max_records is None else self.max_records - self.taken
 
-    def feed(self, spec, entry):
-        """Add one entry; returns False once max_records is reached (and records where to resume)."""
-        key, payload, count, token_used, index = entry
-        if self.recent.seen(key):
+    def feed(self, spec, chunk, dedup=True):
+        """Add one chunk; returns False once max_records is reached (and records where to resume).
+
+        ``dedup=False`` when the chunk was de-duplicated against this merge's own keys already.
+        """
+        if dedup:
+            positions = self.recent.fresh(chunk.keys)
+            if len(positions) != len(chunk):
+                chunk = chunk.pick(positions)
+        size = len(chunk)
+        if not size:
             return True
-        self.sink.add(payload, count)
-        self.taken += 1
-        if self.full():
-            self.cut = [Slice(spec.window, token_used, index + 1, spec.tag)]
+        if self.max_records is not None and self.taken + size >= self.max_records:
+            chunk = chunk.head(self.max_records - self.taken)
+            self.sink.add(chunk.items, chunk.counts)
+            self.taken += len(chunk)
+            self.cut = [Slice(spec.window, chunk.token_used, chunk.indexes[-1] + 1, spec.tag)]
             return False
+        self.sink.add(chunk.items, chunk.counts)
+        self.taken += size
         return True
 
 
@@ -430,7 +600,8 @@ def _run_in_order(slices, fetch, pipeline, merger, allow_partial, stop, outcome)
     for position, spec in enumerate(slices):
         while spec is not None:
             result = _fetch_slice(spec, fetch, pipeline, stop, merger.budget(),
-                                  lambda entry, s=spec: merger.feed(s, entry), allow_partial, merger.sink.encode)
+                                  lambda chunk, s=spec: merger.feed(s, chunk, dedup=False), allow_partial,
+                                  merger.sink.encode, merger.recent)
             outcome.pages += result.pages
             if merger.full():
                 _finish_cut(merger, result, slices[position + 1:])
@@ -483,8 +654,8 @@ def _run_concurrently(slices, fetch, pipeline, merger, allow_partial, stop, outc
             outcome.pages += result.pages
             spec = slices[position]
             try:
-                for entry in buffer:
-                    if not merger.feed(spec, entry):
+                for chunk in buffer:
+                    if not merger.feed(spec, chunk):
                         break
             finally:
                 buffer.close()

@@ -310,3 +310,121 @@ def test_file_sink_in_check_mode_writes_no_temporary_file_while_it_runs(tmp_path
 
     run([Slice(whole())], fetch, Pipeline(key), sink)
     assert seen == [[]] and os.listdir(str(tmp_path)) == []
+
+
+# -- the record hot path: a page at a time ------------------------------------------------------------------------
+def test_recent_keys_take_a_page_of_keys_in_one_call():
+    recent = RecentKeys(limit=4)
+    assert recent.fresh(["a", "b", "a", None, "c", None]) == [0, 1, 3, 4, 5]  # a repeat within the page is seen
+    assert recent.fresh(["c", "d", "e"]) == [1, 2]
+    assert len(recent._keys) == len(recent._order) == 4  # pylint: disable=protected-access
+    assert recent.fresh(["a"]) == [0]  # the oldest was forgotten
+    assert recent.seen("e") is True and recent.seen("b") is False
+
+
+def test_keys_that_cannot_be_hashed_are_compared_by_their_json():
+    recent = RecentKeys()
+    keys = [("m1", ["x"]), ("m1", ["x"]), ("m2", {"a": 1}), ("m1", ["y"])]
+    assert recent.fresh(keys) == [0, 2, 3]
+    assert recent.seen(("m2", {"a": 1})) is True and recent.seen(("m3", [])) is False
+
+
+def tuple_key(record):
+    return (record.get("mailID"), record.get("tags"))
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_tuple_keys_with_lists_inside_are_de_duplicated_at_every_edge(tmp_path, concurrency):
+    records = [dict(r, tags=[r["mailID"], "x"]) for r in make_records(60)]
+    dupes = records[:20] + [records[19]] + records[20:40] + [records[39], records[39]] + records[40:]
+    slices = [Slice(w) for w in whole().slices(count=6, step=datetime.timedelta(seconds=1))]
+    dest = tmp_path / "out.jsonl"
+    outcome = run(slices, FakeVendor(dupes, page_size=7).fetch, Pipeline(tuple_key), FileSink(str(dest)),
+                  concurrency=concurrency, spill_dir=str(tmp_path))
+    assert [json.loads(line) for line in dest.read_text().splitlines()] == records and outcome.count == 60
+
+
+def test_a_limit_within_a_page_leaves_the_rest_unread():
+    records = make_records(6)
+    recent = RecentKeys()
+    pipeline = Pipeline(key, Matcher(TMES_FIELDS, subject="hello"))
+    indexes, keys, outputs, counts = pipeline.select(records, 0, recent, limit=2)
+    assert list(indexes) == [0, 1] and keys == ["m000", "m001"] and [len(o) for o in outputs] == counts == [1, 1]
+    # reading on from the cut finds the rest: the records after it were not remembered as seen
+    indexes, keys, outputs, counts = pipeline.select(records, 2, recent)
+    assert list(indexes) == [2, 3, 4, 5] and keys == ["m%03d" % i for i in range(2, 6)]
+    plain = Pipeline(key)
+    fresh = RecentKeys()
+    assert list(plain.select(records, 1, fresh, limit=3)[0]) == [1, 2, 3]
+    assert list(plain.select(records, 4, fresh)[0]) == [4, 5]
+
+
+@pytest.mark.parametrize("concurrency, limit", [(1, None), (4, None), (4, 13), (1, 13)])
+def test_several_outputs_a_record_go_through_the_spill_files_whole(tmp_path, concurrency, limit):
+    records = make_records(40)
+    pipeline = Pipeline(key, None, Query("[].[mailID, subject][]"))  # two outputs a record
+    slices = [Slice(w) for w in whole().slices(count=8, step=datetime.timedelta(seconds=1))]
+    dest = tmp_path / "out.jsonl"
+    outcome = run(slices, FakeVendor(records + records[-3:]).fetch, pipeline, FileSink(str(dest)),
+                  max_records=limit, concurrency=concurrency, spill_dir=str(tmp_path))
+    kept = records[:limit] if limit else records
+    expected = [value for r in kept for value in (r["mailID"], r["subject"])]
+    assert [json.loads(line) for line in dest.read_text().splitlines()] == expected
+    assert outcome.count == len(expected)  # outputs counted; max_records counts records
+    if limit:
+        rest = collect(FakeVendor(records), decode_resume(outcome.next_token), pipeline=pipeline)
+        assert rest.records == [value for r in records[limit:] for value in (r["mailID"], r["subject"])]
+
+
+def test_a_pipeline_of_its_own_gets_the_identity_built_once():
+    calls = []
+
+    def counted(record):
+        calls.append(record["mailID"])
+        return record["mailID"]
+
+    class Tagging(Pipeline):
+        def run(self, record, key=None):
+            return [dict(record, key=key)]
+
+    records = make_records(30)
+    outcome = collect(FakeVendor(records), [Slice(whole())], pipeline=Tagging(counted))
+    assert [r["key"] for r in outcome.records] == [r["mailID"] for r in records]
+    assert sorted(calls) == sorted(r["mailID"] for r in records)  # one key a record read, none twice
+
+
+def test_the_vendor_keys_give_a_cheap_identity_and_keep_their_text():
+    from ansible_collections.emailsec.tracking.plugins.module_utils import _mimecast, _mimecast_ttp, _tmes
+
+    log = {"mailID": "m1", "recipient": "a@x.example", "action": "Delivered", "genTime": "g", "timestamp": "t"}
+    assert Pipeline(_tmes.record_key).key is _tmes.record_identity
+    assert _tmes.record_identity(log) == ("m1", "a@x.example", "Delivered", "g", "t")
+    assert _tmes.record_key(log) == "m1\x1fa@x.example\x1fDelivered\x1fg\x1ft"  # the event sources' identity
+    assert _tmes.record_key(dict(log, recipient=None, mailID=["x"])) == "['x']\x1fNone\x1fDelivered\x1fg\x1ft"
+    assert _tmes.record_identity({"recipient": "a"}) is None and _tmes.record_identity([]) is None
+    assert Pipeline(_mimecast.record_key).key is _mimecast.record_identity
+    assert _mimecast.record_identity({"id": "abc"}) == "abc" and _mimecast.record_key({"id": 5}) == "5"
+    click = _mimecast_ttp.row_key("url")
+    row = {"date": "2026-11-01T00:00:00+0000", "userEmailAddress": "u@x.example", "url": "https://a.example/",
+           "messageId": "<m@x>", "creationMethod": "User Click", "subject": "ignored"}
+    assert click(row) == ("2026-11-01T00:00:00+0000", "u@x.example", "https://a.example/", "<m@x>", "User Click")
+    assert click({"subject": "only"}) is None and click("row") is None
+
+
+def test_clickers_keep_first_and_last_click_and_bounded_identities():
+    from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_ttp import Clickers, row_key
+    from ansible_collections.emailsec.tracking.plugins.module_utils._paging import RECENT_KEYS
+
+    clickers = Clickers()
+    click = row_key("url")
+    total = RECENT_KEYS + 5000
+    for n in range(total):
+        row = {"userEmailAddress": "U@x.example", "date": "2026-11-%02dT00:00:%02d+0000" % (1 + n % 28, n % 60),
+               "url": "https://a.example/%d" % (n % 3), "creationMethod": "User Click", "messageId": "<%d@x>" % n}
+        clickers.add(click(row), row)
+        if n == total - 1:
+            clickers.add(click(row), row)  # the same row again: one click
+    user = clickers.users()[0]
+    assert user["clicks"] == total and user["user"] == "u@x.example"
+    assert user["first_click"] == "2026-11-01T00:00:00.000Z" and user["last_click"] == "2026-11-28T00:00:59.000Z"
+    assert len(clickers._seen._keys) <= RECENT_KEYS  # pylint: disable=protected-access
