@@ -97,6 +97,15 @@ def record_key(record):
     return "%s" % (record["id"],)
 
 
+def record_identity(record):
+    """A tracked email's id as the vendor sent it (a string), without formatting: what the search de-duplicates
+    by (``record_key.identity``); a value that cannot be hashed is compared by its JSON text."""
+    return record.get("id") if isinstance(record, dict) else None
+
+
+record_key.identity = record_identity
+
+
 def _error_of(item):
     """(code, message, retryable) of one fail[] entry in any of the shapes Mimecast and its gateways use."""
     if isinstance(item, dict):

@@ -42,15 +42,29 @@ LOOKBACK_MARGIN = datetime.timedelta(minutes=10)
 TRAFFIC_TYPES = ("accepted_traffic", "blocked_traffic")
 
 
-def record_key(record):
+def record_identity(record):
     """The identity of one event: the same mailID, recipient, action and time twice is one record.
 
     Whether TMES writes one row per envelope recipient under one mailID is not known, so rows that differ in
-    any of these are all kept.  A string, whatever types the vendor sent, so it can be hashed and spilled.
+    any of these are all kept.  A tuple of the vendor's values, built and compared without joining text: what
+    the searches de-duplicate by (``record_key.identity``), once per record read.
     """
-    if not isinstance(record, dict) or record.get("mailID") is None:
+    if not isinstance(record, dict):
         return None
-    return "\x1f".join("%s" % (record.get(k),) for k in ("mailID", "recipient", "action", "genTime", "timestamp"))
+    get = record.get
+    mail_id = get("mailID")
+    if mail_id is None:
+        return None
+    return (mail_id, get("recipient"), get("action"), get("genTime"), get("timestamp"))
+
+
+def record_key(record):
+    """``record_identity`` as one string, whatever types the vendor sent (the event sources' identity)."""
+    identity = record_identity(record)
+    return None if identity is None else "%s\x1f%s\x1f%s\x1f%s\x1f%s" % identity
+
+
+record_key.identity = record_identity
 
 
 def parse_error(response):
