@@ -22,7 +22,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import json
 import re
 import threading
 
@@ -35,7 +34,7 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_account import MimecastAction
 from ansible_collections.emailsec.tracking.plugins.module_utils._module import InputError
-from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Pipeline
+from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Pipeline, RecentKeys
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import (
     UTC, format_iso, format_mimecast, resolve_window, utc_now,
 )
@@ -141,13 +140,19 @@ def is_blocked(row):
 
 
 def row_key(log_type):
+    """The identity of a row of ``log_type``: the tuple of its key fields' values (None when it has none of them).
+
+    Built with one ``map`` over the row's ``get`` and compared as a tuple: the URL log of a month holds hundreds
+    of thousands of rows, each keyed once.
+    """
     names = LOG_TYPES[log_type].key_fields
+    nothing = (None,) * len(names)
 
     def key(row):
-        values = [row.get(name) if isinstance(row, dict) else None for name in names]
-        if all(v is None for v in values):
+        if not isinstance(row, dict):
             return None
-        return json.dumps(values, default=str, separators=(",", ":"))
+        values = tuple(map(row.get, names))
+        return None if values == nothing else values
     return key
 
 
@@ -167,33 +172,40 @@ def records_of(list_key):
 
 
 class Clickers:
-    """Who clicked: one entry a user, from the click rows the run kept (each row once, whatever the slice)."""
+    """Who clicked: one entry a user, from the click rows the run kept (each row once, whatever the slice).
+
+    Memory is flat in the log's size: the pipeline has removed the repeats of a slice already, and a row sent in
+    two slices sits at their common edge, so the last RECENT_KEYS identities are enough; per user, the first and
+    last click only.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._seen = set()
+        self._seen = RecentKeys()
         self._users = {}
         self.untyped = 0  # rows without creationMethod, counted as clicks
         self.nameless = 0  # click rows without a user
 
     def add(self, key, row):
         with self._lock:
-            if key is not None:
-                if key in self._seen:
-                    return
-                self._seen.add(key)
+            if self._seen.seen(key):
+                return
             if row.get("creationMethod") is None:
                 self.untyped += 1
             user = row.get("userEmailAddress")
             if not isinstance(user, str) or not user.strip():
                 self.nameless += 1
                 return
-            entry = self._users.setdefault(user.strip().lower(), {"times": [], "clicks": 0, "urls": set(),
-                                                                  "scan_results": set(), "blocked": False})
+            entry = self._users.setdefault(user.strip().lower(), {"first": None, "last": None, "clicks": 0,
+                                                                  "urls": set(), "scan_results": set(),
+                                                                  "blocked": False})
             entry["clicks"] += 1
             moment = parse_row_time(row.get("date"))
             if moment is not None:
-                entry["times"].append(moment)
+                if entry["first"] is None or moment < entry["first"]:
+                    entry["first"] = moment
+                if entry["last"] is None or moment > entry["last"]:
+                    entry["last"] = moment
             if isinstance(row.get("url"), str):
                 entry["urls"].add(row["url"])
             if isinstance(row.get("scanResult"), str):
@@ -204,9 +216,8 @@ class Clickers:
         out = []
         for user in sorted(self._users):
             entry = self._users[user]
-            times = entry["times"]
-            out.append({"user": user, "first_click": format_iso(min(times)) if times else None,
-                        "last_click": format_iso(max(times)) if times else None, "clicks": entry["clicks"],
+            out.append({"user": user, "first_click": format_iso(entry["first"]) if entry["first"] else None,
+                        "last_click": format_iso(entry["last"]) if entry["last"] else None, "clicks": entry["clicks"],
                         "urls": sorted(entry["urls"]), "scan_results": sorted(entry["scan_results"]),
                         "blocked": entry["blocked"]})
         return out
@@ -220,14 +231,18 @@ class LogPipeline(Pipeline):
         self.clicks_only = clicks_only
         self.clickers = clickers
 
-    def run(self, record):
-        if self.clicks_only and not is_click(record):
+    def run(self, record, key=None):
+        click = is_click(record)
+        if self.clicks_only and not click:
             return []
         if self.matcher is not None and not self.matcher.matches(record):
             return []
-        if self.clickers is not None and is_click(record):
-            self.clickers.add(self.key(record), record)
-        return super(LogPipeline, self).run(record)
+        if self.clickers is not None and click:
+            # the identity the pipeline has built for this record already, when it passes it
+            self.clickers.add(self.key(record) if key is None else key, record)
+        if self.query is not None:
+            return self.query.apply([record])
+        return [record]
 
 
 def request_item(params, log_type, window):
