@@ -8,11 +8,12 @@ state() { "$SANDBOX_PYTHON" -c 'import json,sys,urllib.request; print(json.dumps
 domain=$("$SANDBOX_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sb"]["campaign"]["sender_domain"])' "$SANDBOX_VARS")
 
 # 1. the trace job by the sender domain only (the documented workflow); it writes message_trace.json for the response
-ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_domain=$domain" \
+ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_domain=$domain" -e message_trace_clicks=true \
     -e "message_trace_report_dir=$SANDBOX_DIR/trace" "$@"
 handoff="@$SANDBOX_DIR/trace/message_trace.json"
 switches=(-e phishing_response_case=IR-29 -e phishing_response_reject_held=true -e phishing_response_block_sender=true
-          -e phishing_response_remediate=true -e '{"phishing_response_mimecast": {"poll_interval": 0.1}}')
+          -e phishing_response_remediate=true -e phishing_response_block_url=true
+          -e '{"phishing_response_mimecast": {"poll_interval": 0.1}}')
 
 # 2. the response job in check mode, every switch on: a preview, nothing changes at the vendor
 state > "$SANDBOX_DIR/before.json"

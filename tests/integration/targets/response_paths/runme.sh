@@ -89,11 +89,16 @@ TLS=$SANDBOX_VARS
 py settings "$TLS" message_trace --ca-path "$SANDBOX_DIR/tls/sandbox-cert.pem" --both > "$OUT/tls-dicts.json"
 tls_domain=$(py get "$TLS" campaign.sender_domain)
 state "$TLS" "$OUT/tls-before.json"
+# who clicked is read and the clicked link blocked; the first run handles no clicker (not contained), the second
+# lists every clicker as handled (contained)
+echo '{"phishing_response_clickers_handled": []}' > "$OUT/tls-real-handled.json"
+"$SANDBOX_PYTHON" -c 'import json, sys; print(json.dumps({"phishing_response_clickers_handled":
+    [c.upper() for c in json.load(open(sys.argv[1]))["sb"]["campaign"]["clickers"]]}))' "$TLS" > "$OUT/tls-again-handled.json"
 for run in tls-real tls-again; do
     ansible-playbook emailsec.tracking.respond -e "@$OUT/tls-dicts.json" -e "message_trace_sender_domain=$tls_domain" \
-        -e message_trace_vendors=mimecast -e phishing_response_case=IR-32 -e phishing_response_reject_held=true \
-        -e phishing_response_block_sender=true -e phishing_response_remediate=true \
-        -e "response_report_dir=$OUT/$run" "$@"
+        -e message_trace_vendors=mimecast -e message_trace_clicks=true -e phishing_response_case=IR-32 \
+        -e phishing_response_reject_held=true -e phishing_response_block_sender=true -e phishing_response_remediate=true \
+        -e phishing_response_block_url=true -e "@$OUT/$run-handled.json" -e "response_report_dir=$OUT/$run" "$@"
     state "$TLS" "$OUT/$run-state.json"
 done
 
