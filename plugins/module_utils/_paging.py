@@ -21,6 +21,7 @@ __metaclass__ = type
 import base64
 import collections
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -276,27 +277,44 @@ class Pipeline:
 class _Chunk:
     """The kept records of one page, in page order: where each came from (``indexes`` into the page fetched with
     ``token_used``), its identity (``keys``), its outputs as the sink takes them (``items``) and, when a record
-    may give several outputs, how many each gives (``counts``; None: one each)."""
+    may give several outputs, how many each gives (``counts``; None: one each).
 
-    __slots__ = ("token_used", "indexes", "keys", "items", "counts")
+    A chunk read back from a spill file holds its JSON Lines as ``data`` (UTF-8, as the file sink writes them)
+    and splits them into ``items`` only when the merge takes part of it.
+    """
 
-    def __init__(self, token_used, indexes, keys, items, counts):
+    __slots__ = ("token_used", "indexes", "keys", "_items", "counts", "data")
+
+    def __init__(self, token_used, indexes, keys, items, counts, data=None):
         self.token_used = token_used
         self.indexes = indexes
         self.keys = keys
-        self.items = items
+        self._items = items
         self.counts = counts
+        self.data = data
 
     def __len__(self):
         return len(self.keys)
+
+    @property
+    def items(self):
+        if self._items is None:
+            lines = self.data.decode("utf-8").split("\n")[:-1]
+            if self.counts is None:
+                self._items = lines
+            else:
+                ends = list(itertools.accumulate(self.counts))
+                self._items = ["\n".join(lines[end - count:end]) for count, end in zip(self.counts, ends)]
+        return self._items
 
     def outputs(self):
         return len(self.keys) if self.counts is None else sum(self.counts)
 
     def pick(self, positions):
         """The chunk of the entries at ``positions`` only."""
+        items = self.items
         return _Chunk(self.token_used, [self.indexes[p] for p in positions], [self.keys[p] for p in positions],
-                      [self.items[p] for p in positions],
+                      [items[p] for p in positions],
                       None if self.counts is None else [self.counts[p] for p in positions])
 
     def head(self, size):
@@ -330,6 +348,9 @@ class MemorySink:
         for outputs in items:
             extend(outputs)
         self.count += sum(counts)
+
+    def add_chunk(self, chunk):
+        self.add(chunk.items, chunk.counts)
 
     def commit(self):
         return {}
@@ -371,13 +392,18 @@ class FileSink:
 
     def add(self, items, counts=None):
         """Add a page's lines (``encode``'s items)."""
-        if not items:
-            return
-        data = ("\n".join(items) + "\n").encode("utf-8")
+        if items:
+            self._write(_lines(items), len(items) if counts is None else sum(counts))
+
+    def add_chunk(self, chunk):
+        if len(chunk):
+            self._write(chunk.data if chunk.data is not None else _lines(chunk.items), chunk.outputs())
+
+    def _write(self, data, count):
         self._digest.update(data)
         if self._file is not None:
             self._file.write(data)
-        self.count += len(items) if counts is None else sum(counts)
+        self.count += count
 
     def commit(self):
         """Put the file in place unless it holds exactly this already; says whether it changed."""
@@ -409,6 +435,11 @@ class FileSink:
                 os.unlink(self._temp)
 
 
+def _lines(items):
+    """The UTF-8 JSON Lines of encoded items, one join and one encoding for a whole page."""
+    return ("\n".join(items) + "\n").encode("utf-8")
+
+
 def _file_sha256(path):
     """SHA-256 of a regular file's content, or None when there is none."""
     if not os.path.isfile(path) or os.path.islink(path):
@@ -423,22 +454,24 @@ def _file_sha256(path):
 class _Buffer:
     """Chunks of a slice waiting for their turn in the merge: in memory, or spilled to a temp file.
 
-    A spilled chunk is a one-line JSON header (token, keys, indexes, counts) and then its JSON Lines text,
-    so an output is never encoded twice.
+    A spilled chunk is a one-line JSON header (token, keys, indexes, counts, length) and then its JSON Lines as the
+    file sink writes them, so an output is never encoded twice, and a chunk the merge takes whole goes to the file
+    as it was read.
     """
 
     def __init__(self, spill_dir=None):
         self._items = [] if spill_dir is None else None
         self._file = None
         if spill_dir is not None:
-            self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", dir=spill_dir)
+            self._file = tempfile.TemporaryFile(mode="w+b", dir=spill_dir)
 
     def add(self, chunk):
         if self._file is None:
             self._items.append(chunk)
         else:
-            self._file.write(_ENCODE([chunk.token_used, chunk.keys, list(chunk.indexes), chunk.counts]) + "\n" +
-                             "\n".join(chunk.items) + "\n")
+            data = _lines(chunk.items)
+            header = _ENCODE([chunk.token_used, chunk.keys, list(chunk.indexes), chunk.counts, len(data)])
+            self._file.write(header.encode("utf-8") + b"\n" + data)
 
     def __iter__(self):
         if self._file is None:
@@ -447,19 +480,14 @@ class _Buffer:
         return self._read()
 
     def _read(self):
-        readline = self._file.readline
         while True:
-            header = readline()
+            header = self._file.readline()
             if not header:
                 return
-            token_used, keys, indexes, counts = json.loads(header)
+            token_used, keys, indexes, counts, size = json.loads(header.decode("utf-8"))
             # JSON has no tuples: a key built as a tuple comes back as a list
             keys = [tuple(k) if isinstance(k, list) else k for k in keys]
-            if counts is None:
-                items = [readline()[:-1] for dummy in keys]
-            else:
-                items = ["".join(readline() for dummy in range(count))[:-1] for count in counts]
-            yield _Chunk(token_used, indexes, keys, items, counts)
+            yield _Chunk(token_used, indexes, keys, None, counts, self._file.read(size))
 
     def close(self):
         if self._file is not None:
@@ -587,11 +615,11 @@ class _Merger:
             return True
         if self.max_records is not None and self.taken + size >= self.max_records:
             chunk = chunk.head(self.max_records - self.taken)
-            self.sink.add(chunk.items, chunk.counts)
+            self.sink.add_chunk(chunk)
             self.taken += len(chunk)
             self.cut = [Slice(spec.window, chunk.token_used, chunk.indexes[-1] + 1, spec.tag)]
             return False
-        self.sink.add(chunk.items, chunk.counts)
+        self.sink.add_chunk(chunk)
         self.taken += size
         return True
 

@@ -428,3 +428,25 @@ def test_clickers_keep_first_and_last_click_and_bounded_identities():
     assert user["clicks"] == total and user["user"] == "u@x.example"
     assert user["first_click"] == "2026-11-01T00:00:00.000Z" and user["last_click"] == "2026-11-28T00:00:59.000Z"
     assert len(clickers._seen._keys) <= RECENT_KEYS  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("query", [None, "[].[mailID, subject][]"])
+@pytest.mark.parametrize("limit", [None, 25])
+def test_records_a_slice_sends_again_from_the_slice_before_are_dropped_in_the_merge(tmp_path, query, limit):
+    records = make_records(60)
+
+    def overlapping(spec, stop):  # each slice also sends the last two seconds of the slice before
+        inside = [r for r in records if spec.window.start - datetime.timedelta(seconds=2) <=
+                  T0 + datetime.timedelta(seconds=r["t"]) <= spec.window.end]
+        for at in range(0, len(inside), 4):
+            yield Page(inside[at:at + 4], "p%d" % at if at else None)
+
+    slices = [Slice(w) for w in whole().slices(count=6, step=datetime.timedelta(seconds=1))]
+    dest = tmp_path / "out.jsonl"
+    pipeline = Pipeline(tuple_key, None, Query(query))
+    outcome = run(slices, overlapping, pipeline, FileSink(str(dest)), concurrency=3, spill_dir=str(tmp_path),
+                  max_records=limit)
+    kept = records[:limit] if limit else records
+    expected = kept if not query else [value for r in kept for value in (r["mailID"], r["subject"])]
+    assert [json.loads(line) for line in dest.read_text().splitlines()] == expected
+    assert outcome.file_info["sha256"] == hashlib.sha256(dest.read_bytes()).hexdigest()
