@@ -66,7 +66,8 @@ if ansible-playbook emailsec.tracking.trace_message -e "message_trace_sender_dom
     exit 1
 fi
 grep -q "the TMES settings have an unknown key: api_ulr (did you mean api_url?). Allowed keys: " "$SANDBOX_DIR/typo.log"
-[ "$(stats)" = '{"tmes": 0, "mimecast": 0, "oauth": 0, "held": 0, "remediation": 0, "policy": 0, "msginfo": 0, "unknown": 0}' ]
+# no request to any endpoint the sandbox counts (whatever endpoints it has)
+stats | "$SANDBOX_PYTHON" -c 'import json, sys; counts = json.load(sys.stdin); sys.exit(1 if set(counts.values()) != {0} else 0)'
 
 # credentials as host variables win over the environment (a wrong TMES key there); an inventory that does not
 # allow the environment does not search Mimecast with the job's MIMECAST_* credentials, and says why
