@@ -444,8 +444,9 @@ def response_actions(results, plan, acting, switches=None, ready=True):
         if _failed(held):
             failures.append({"action": "reject_held", "error": _msg(held)})
         elif failed_ids:
-            failures.append({"action": "reject_held", "error": "Mimecast did not confirm the reject of %s: they are "
-                                                                "still held" % ", ".join(str(i) for i in failed_ids)})
+            failures.append({"action": "reject_held",
+                             "error": "Mimecast did not confirm the reject of %s: they are still held"
+                             % ", ".join(str(i) for i in failed_ids)})
     blocked = _dict(results.get("block_sender"))
     if not _skipped(blocked):
         if _failed(blocked):
@@ -518,9 +519,9 @@ def response_actions(results, plan, acting, switches=None, ready=True):
         elif name == "remediate" and row.get("outcome") == "not_needed":
             continue
         elif name == "block_url" and not [r for r in rows if r["action"] == name and r.get("target")]:
+            reasons = sorted(set(r["why"] for r in rows if r["action"] == name and r.get("why")))
             why = "the campaign has no link that may be blocked%s" % (
-                "" if not row else " (%s)" % "; ".join(sorted(set(r.get("why") or "" for r in rows
-                                                                   if r["action"] == name))))
+                " (%s)" % "; ".join(reasons) if reasons else "")
         elif name == "block_url" and all(r.get("acted") or r.get("outcome") == "already_blocked"
                                          for r in rows if r["action"] == name and r.get("target")):
             if any(r.get("outcome") == "refused" for r in rows if r["action"] == name):
@@ -626,8 +627,8 @@ def _handled(handled):
 
 def _clicked_why(clicker):
     urls = _list(clicker.get("urls"))
-    what = "clicked %s" % (", ".join(str(u) for u in urls[:3]) + (" and %d more" % (len(urls) - 3)
-                                                                    if len(urls) > 3 else "") if urls else "a link")
+    more = " and %d more" % (len(urls) - 3) if len(urls) > 3 else ""
+    what = "clicked %s" % (", ".join(str(u) for u in urls[:3]) + more if urls else "a link")
     when = " first at %s" % clicker["first_click"] if _text(clicker.get("first_click")) else ""
     blocked = (" (Mimecast blocked or warned on a click, but a warning page can be passed and the mail may have "
                "been opened elsewhere)" if clicker.get("blocked") is True else "")

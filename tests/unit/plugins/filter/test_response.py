@@ -44,9 +44,9 @@ def plan_of(summary, **kw):
 
 
 def remediated(acted=True, successful=2, identified=2, failed=0, settled=True, created=True):
+    counts = {"identified": identified, "successful": successful, "failed": failed}
     return {"changed": created, "created": created, "id": "INC1", "code": "TR-1", "settled": settled,
-            "identified": identified, "successful": successful, "counts": {"identified": identified,
-                                                                            "successful": successful, "failed": failed}}
+            "identified": identified, "successful": successful, "counts": counts}
 
 
 def test_filters_are_registered():
@@ -414,3 +414,13 @@ def test_block_url_switched_on_without_a_link_is_undone():
     done = response_actions({}, plan, {"block_url": True}, {"block_url": True})
     assert done["undone"] == ["block_url is switched on but was not done: the campaign has no link that may be "
                               "blocked"]
+
+
+def test_block_url_switched_on_with_every_link_refused_says_why():
+    plan = plan_of(trace(copies=[copy("tmes", "cat@acme.example", urls=["https://docs.google.com/"])]))
+    done = response_actions({"block_url": {"results": [], "skipped": True}}, plan, {"block_url": True},
+                            {"block_url": True})
+    assert [(r["outcome"], r["url"]) for r in done["actions"] if r["action"] == "block_url"] == [
+        ("refused", "https://docs.google.com/")]
+    assert len(done["undone"]) == 1 and "no link that may be blocked (not blocked: " in done["undone"][0]
+    assert "whole shared platform" in done["undone"][0]
