@@ -60,6 +60,33 @@ def http_error(status: int, code: str, message: str) -> Reply:
     return Reply(status, envelope(status, [], [failure(code, message)]))
 
 
+def bad(code: str, message: str) -> Reply:
+    """A request Mimecast refuses as malformed: HTTP 400 with its code and message."""
+    return http_error(400, code, message)
+
+
+def enveloped(api, request, faults, permission, data_required=True):
+    """(refusal, body, role) of a request to an enveloped endpoint (hold queue, policies, remediation, TTP logs,
+    managed URLs, message info): POST only, authenticated for ``permission``, a JSON object with a ``data`` array of
+    objects (missing allowed when not ``data_required``) and an optional ``meta`` object.  ``refusal`` is the
+    answer to send when the request fails any of that, else None."""
+    if request.method != "POST":
+        return http_error(405, "err_method_not_allowed", "Use POST for %s." % request.path), None, None
+    denied, role = api.authenticate(request, faults, permission)
+    if denied is not None:
+        return denied, None, role
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return bad("err_request_body_invalid", "The request body is not valid JSON."), None, role
+    data = body.get("data", None if data_required else []) if isinstance(body, dict) else None
+    if not isinstance(body, dict) or set(body) - {"data", "meta"} or not isinstance(data, list) or \
+            not isinstance(body.get("meta", {}), dict) or not all(isinstance(item, dict) for item in data):
+        return bad("err_request_body_invalid", "The body must be an object with a data array of objects and an "
+                                               "optional meta object."), None, role
+    return None, body, role
+
+
 def auth_error(status: int, code: str, message: str) -> Reply:
     """API 1.0's answer to a request its authentication layer refuses: meta and fail[], no data (as a captured 401
     for a bad signature, real-samples/mimecast-actions-rapid7-4, whose meta.isLastToken belongs to the SIEM endpoint

@@ -21,7 +21,7 @@ import json
 import re
 import threading
 
-from .mimecast import envelope, failure, http_error, parse_body_date
+from .mimecast import bad, enveloped, envelope, failure, parse_body_date
 from .reply import Reply
 
 UTC = datetime.timezone.utc
@@ -79,10 +79,6 @@ def _offset(token):
         return value if isinstance(value, int) and value >= 0 else None
     except (ValueError, TypeError, KeyError):
         return None
-
-
-def bad(code: str, message: str) -> Reply:
-    return http_error(400, code, message)
 
 
 def refused(code: str, message: str, key=None) -> Reply:
@@ -171,19 +167,9 @@ class MimecastActions:
 
     def handle(self, api, request, faults=()) -> Reply:
         path = request.path
-        if request.method != "POST":
-            return http_error(405, "err_method_not_allowed", "Use POST for %s." % path)
-        denied, role = api.authenticate(request, faults, PERMISSIONS[path])
-        if denied is not None:
-            return denied
-        try:
-            body = json.loads(request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return bad("err_request_body_invalid", "The request body is not valid JSON.")
-        if not isinstance(body, dict) or set(body) - {"data", "meta"} or not isinstance(body.get("data"), list):
-            return bad("err_request_body_invalid", "The body must be an object with a data array.")
-        if not all(isinstance(item, dict) for item in body["data"]):
-            return bad("err_request_body_invalid", "data must hold objects.")
+        refusal, body, role = enveloped(api, request, faults, PERMISSIONS[path])
+        if refusal is not None:
+            return refusal
         bearer = (request.header("Authorization") or "").startswith("Bearer ")
         handler = {HOLD_LIST: self._hold_list, HOLD_RELEASE: self._release, HOLD_REJECT: self._reject,
                    RELEASE_LOGS: self._release_logs, REM_CREATE: self._rem_create, REM_CREATE_V2: self._rem_create_v2,

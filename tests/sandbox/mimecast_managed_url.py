@@ -41,7 +41,7 @@ import json
 import threading
 import urllib.parse
 
-from .mimecast import envelope, failure, http_error
+from .mimecast import bad, enveloped, envelope, failure
 from .reply import Reply
 
 CREATE = "/api/ttp/url/create-managed-url"
@@ -56,10 +56,6 @@ EXISTS = ("err_managed_url_exists_code", "The managed URL already exists; to upd
 NOT_FOUND = ("err_managed_url_not_found", "Managed URL not found")
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 500
-
-
-def bad(code: str, message: str) -> Reply:
-    return http_error(400, code, message)
 
 
 def _token(offset: int, serial: int) -> str:
@@ -134,18 +130,9 @@ class ManagedUrls:
 
     # -- the endpoints -------------------------------------------------------------------------------------
     def handle(self, api, request, faults=()) -> Reply:
-        if request.method != "POST":
-            return http_error(405, "err_method_not_allowed", "Use POST for %s." % request.path)
-        denied, dummy_role = api.authenticate(request, faults, PERMISSION)
-        if denied is not None:
-            return denied
-        try:
-            body = json.loads(request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return bad("err_request_body_invalid", "The request body is not valid JSON.")
-        if not isinstance(body, dict) or set(body) - {"data", "meta"} or not isinstance(body.get("data"), list) or \
-                not all(isinstance(item, dict) for item in body["data"]):
-            return bad("err_request_body_invalid", "The body must be an object with a data array of objects.")
+        refusal, body, dummy_role = enveloped(api, request, faults, PERMISSION)
+        if refusal is not None:
+            return refusal
         kinds = {f.kind: f for f in faults}
         handler = {CREATE: self._create, LIST: self._list, DELETE: self._delete}[request.path]
         with self._lock:

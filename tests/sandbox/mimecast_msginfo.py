@@ -20,11 +20,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import html
-import json
 import weakref
 
 from .data import ATTACHMENT_NAMES
-from .mimecast import envelope, failure, http_error, parse_body_date
+from .mimecast import enveloped, envelope, failure, http_error, parse_body_date
 from .reply import Reply
 
 PATH = "/api/message-finder/get-message-info"
@@ -206,18 +205,11 @@ def _load_content(item):
 
 def handle(state, request, faults=()) -> Reply:
     """One get-message-info request against the sandbox ``state`` (its Mimecast data and authentication)."""
-    if request.method != "POST":
-        return http_error(405, "err_method_not_allowed", "Use POST for %s." % request.path)
-    denied, dummy_role = state.mimecast.authenticate(request, faults, PERMISSION)
-    if denied is not None:
-        return denied
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return http_error(400, "err_request_body_invalid", "The request body is not valid JSON.")
-    if not isinstance(body, dict) or set(body) - {"data", "meta"} or not isinstance(body.get("data"), list) or \
-            not body["data"] or not all(isinstance(item, dict) for item in body["data"]):
-        return http_error(400, "err_request_body_invalid", "The body must be an object with a data array of objects.")
+    refusal, body, dummy_role = enveloped(state.mimecast, request, faults, PERMISSION)
+    if refusal is not None:
+        return refusal
+    if not body["data"]:
+        return http_error(400, "err_request_body_invalid", "data must hold at least one object.")
     data = state.mimecast_data
     index = _index(data)
     found, fails = [], []

@@ -40,7 +40,7 @@ import threading
 import uuid
 
 from .data import ATTACHMENT_NAMES, CUSTOMER_DOMAINS, EXTERNAL_DOMAINS, FIRST, LAST, SUBJECTS
-from .mimecast import envelope, http_error, parse_body_date
+from .mimecast import bad, enveloped, envelope, parse_body_date
 from .reply import Reply
 
 URL_LOGS = "/api/ttp/url/get-logs"
@@ -476,10 +476,6 @@ def _read_token(path, token):
         return None
 
 
-def bad(code, message) -> Reply:
-    return http_error(400, code, message)
-
-
 def _query(path, item, now):
     """The checked query of a first page, or a Reply refusing it."""
     unknown = sorted(set(item) - set(FIELDS[path]))
@@ -525,20 +521,11 @@ def _query(path, item, now):
 def handle(state, request, faults=()) -> Reply:
     """One get-logs request against the sandbox ``state`` (its TTP logs and Mimecast authentication)."""
     path = request.path
-    if request.method != "POST":
-        return http_error(405, "err_method_not_allowed", "Use POST for %s." % path)
-    denied, dummy_role = state.mimecast.authenticate(request, faults, PERMISSION)
-    if denied is not None:
-        return denied
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return bad("err_request_body_invalid", "The request body is not valid JSON.")
-    if not isinstance(body, dict) or set(body) - {"data", "meta"} or not isinstance(body.get("data", []), list) or \
-            not isinstance(body.get("meta", {}), dict):
-        return bad("err_request_body_invalid", "The body must be an object with a data array and a meta object.")
+    refusal, body, dummy_role = enveloped(state.mimecast, request, faults, PERMISSION, data_required=False)
+    if refusal is not None:
+        return refusal
     data = body.get("data") or []
-    if len(data) > 1 or not all(isinstance(item, dict) for item in data):
+    if len(data) > 1:
         return bad("err_request_body_invalid", "data must hold one object.")
     pagination = body.get("meta", {}).get("pagination") or {}
     if not isinstance(pagination, dict):
