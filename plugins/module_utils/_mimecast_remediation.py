@@ -17,8 +17,10 @@ any capture: an incident whose criteria do not show the indicator is never taken
 
 The rule that ties an incident to a task: its reason ends with the exact token ``[ansible:<case>]`` AND its
 ``searchCriteria`` (read with get-incident) names the same indicator: the file hash (any letter case), the message
-id (exactly, brackets kept), the URL (exactly), or the same set of message ids.  The window (start, end) is not
-compared: it is usually relative (``-3d``) and moves between runs, while the case and the indicator do not.
+id (angle brackets or not), the URL (exactly), or the same set of message ids.  When ``end`` is given, the incident
+must also reach that far (its ``searchCriteria.end`` at or after ``end``): an incident opened before a later wave of
+the campaign does not stand for the mail delivered after it, and a new incident is opened for it.  Without ``end``
+(a relative window that moves between runs) the window is not compared.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +31,7 @@ import datetime
 import re
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError
+from ansible_collections.emailsec.tracking.plugins.module_utils._matching import strip_brackets
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
     REM_CREATE, REM_CREATE_V2, REM_FIND, REM_GET,
 )
@@ -96,6 +99,12 @@ def _date(text):
         return None
 
 
+def _reaches(criteria, moment):
+    """Whether an incident's search window ends at or after ``moment`` (to the second Mimecast's dates carry)."""
+    end = _date(criteria.get("end")) if isinstance(criteria, dict) else None
+    return end is not None and end >= moment.replace(microsecond=0)
+
+
 def settled(incident):
     """Whether the incident's counts are final as far as its answer proves.
 
@@ -144,11 +153,14 @@ class Indicator:
             found = criteria.get("fileHash")
             return isinstance(found, str) and found.strip().lower() == self.value
         if self.kind == "messageId":
-            return criteria.get("messageId") == self.value
+            # a captured answer echoes the message id without its brackets (mimecast-actions-demisto-6)
+            found = criteria.get("messageId")
+            return isinstance(found, str) and strip_brackets(found) == strip_brackets(self.value)
         if self.kind == "url":
             return criteria.get("url") == self.value
         found = criteria.get("messageIds")
-        return isinstance(found, list) and all(isinstance(m, str) for m in found) and set(found) == set(self.value)
+        return isinstance(found, list) and all(isinstance(m, str) for m in found) and \
+            set(strip_brackets(m) for m in found) == set(strip_brackets(m) for m in self.value)
 
 
 def indicator_of(params):
@@ -184,6 +196,7 @@ class RemediationIncident(MimecastAction):
         super(RemediationIncident, self).__init__(*args, **kwargs)
         # what exists at Mimecast once the run has gone that far: every failure from then on reports it
         self.known = None
+        self.reaches = None  # how far an incident found again must reach (the given end), or None
 
     # -- input ---------------------------------------------------------------------------------------------
     def case(self):
@@ -223,8 +236,9 @@ class RemediationIncident(MimecastAction):
                                 "(Threat Remediation), or run again later.")
         return incident
 
-    def find(self, client, case, indicator):
-        """The incident whose reason ends with the exact marker and whose criteria name the indicator, or None."""
+    def find(self, client, case, indicator, reaches=None):
+        """The incident whose reason ends with the exact marker and whose criteria name the indicator (and whose
+        window reaches ``reaches``, when given), or None."""
         body = client.post("find Mimecast remediation incidents", REM_FIND, [{"searchBy": [
             {"fieldName": "reason", "value": MARKER % case}]}])
         matching = []
@@ -234,7 +248,9 @@ class RemediationIncident(MimecastAction):
             if marker_of(candidate.get("reason")) != case or not isinstance(candidate.get("id"), str):
                 continue
             incident = self.read(client, candidate["id"])
-            if marker_of(incident.get("reason")) == case and indicator.matches(incident.get("searchCriteria")):
+            criteria = incident.get("searchCriteria")
+            if marker_of(incident.get("reason")) == case and indicator.matches(criteria) and \
+                    (reaches is None or _reaches(criteria, reaches)):
                 matching.append(incident)
         if len(matching) > 1:
             self.module.warn("%d remediation incidents carry [%s] for this indicator (%s); this run reports the "
@@ -253,7 +269,8 @@ class RemediationIncident(MimecastAction):
                     end=format_mimecast(window.end))
         client = self.client()  # the connection options are checked here, before any request
         self.check_wait()
-        incident = self.find(client, case, indicator) if case else None
+        self.reaches = window.end if p["end"] else None
+        incident = self.find(client, case, indicator, self.reaches) if case else None
         if incident is None and self.module.check_mode:
             return dict(changed=True, created=False, incident=None, settled=False, counts={}, reads=0)
         created = fresh = False
@@ -298,7 +315,7 @@ class RemediationIncident(MimecastAction):
             if case:
                 def find():
                     looked.append(True)
-                    return self.find(client, case, indicator)
+                    return self.find(client, case, indicator, self.reaches)
 
                 body, adopted = client.create(what, indicator.path(), [item], find)
             else:

@@ -19,10 +19,13 @@ description:
     C([ansible:<case>]) and first looks for the incident of this case B(and) indicator. It asks
     C(find-incidents) for the marker, then reads each candidate (C(get-incident)) and takes it only when its
     reason ends with exactly C([ansible:<case>]) (case V(IR-1) never takes the incident of V(IR-12)) and its
-    C(searchCriteria) names the same indicator. The file hash is compared in any letter case, the message id
-    exactly (angle brackets kept), the URL exactly, and O(message_ids) as a set. The window (O(start), O(end)) is
-    not compared, because a relative start moves from run to run. A rerun then finds the incident and reports no
-    change; a second indicator under the same case opens its own incident.
+    C(searchCriteria) names the same indicator. The file hash is compared in any letter case, the message id with or
+    without its angle brackets (a captured answer echoes it without), the URL exactly, and O(message_ids) as a set.
+    When O(end) is given, the incident must also reach that far (its C(searchCriteria.end) at or after O(end)); an
+    incident opened before a later wave of the campaign does not stand for mail delivered after it, and a new one is
+    opened. O(start) is not compared, because a relative start moves from run to run. A rerun then finds the
+    incident and reports no change; a second indicator, or a later O(end), under the same case opens its own
+    incident.
   - An incident whose C(searchCriteria) does not show the indicator is never taken for this one, so a rerun opens a
     second incident rather than leave mail in the mailboxes when Mimecast does not echo the criteria (the captured
     answers show C(fileHash) and C(messageId); C(url) and C(messageIds) are not in any capture).
@@ -100,6 +103,9 @@ options:
   end:
     description:
       - The latest delivery to remediate. Defaults to V(now).
+      - When given, an incident of the same O(case) and indicator is taken only if its window reaches this far; give
+        the trace's window end (as the phishing_response role does), so that a rerun finds its incident and a later
+        trace opens a new one.
     type: str
   wait:
     description:

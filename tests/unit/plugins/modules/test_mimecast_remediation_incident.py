@@ -387,3 +387,26 @@ def test_the_captured_create_answer_is_read_as_the_incident(monkeypatch):
     assert result.result["id"] == "test-id" and result.result["code"] == "TR-CSND1A7780-00045-M"
     assert result.result["counts"] == {"identified": 3, "successful": 0, "failed": 0}
     assert result.result["incident"]["type"] == "manual"
+
+
+def test_an_incident_that_ends_before_the_given_end_does_not_stand_for_a_later_wave(monkeypatch):
+    """The same case and hash, traced again after a second wave: the old incident's window ends before the new
+    trace's end, so it cannot have removed the later mail; a new incident is opened."""
+    old = incident(1, "IR-1", identified=5, successful=5)  # searchCriteria.end 2020-05-25T22:01:53+0000
+    new = incident(2, "IR-1", identified=5)
+    result, vendor = run(monkeypatch, [found(old), envelope([old]), envelope([new])], file_hash=HASH, case="IR-1",
+                         start="2020-05-20T00:00:00Z", end="2020-05-26T09:00:00Z")
+    assert result.result["created"] is True and result.result["id"] == new["id"]
+    assert vendor.urls() == [FIND, GET, CREATE]
+    # the same end as the old incident's (a rerun of the same response): found, nothing opened
+    result, vendor = run(monkeypatch, [found(old), envelope([old])], file_hash=HASH, case="IR-1",
+                         start="2020-05-20T00:00:00Z", end="2020-05-25T22:01:53Z")
+    assert result.result["created"] is False and result.result["id"] == old["id"]
+
+
+def test_a_message_id_echoed_without_brackets_is_the_same_message_id(monkeypatch):
+    """mimecast-actions-demisto-6 echoes searchCriteria.messageId without angle brackets."""
+    echoed = incident(1, "IR-1", identified=1, successful=1, criteria={"messageId": "abc@evil.example"})
+    result, vendor = run(monkeypatch, [found(echoed), envelope([echoed])], message_id="<abc@evil.example>",
+                         case="IR-1")
+    assert result.result["created"] is False and result.result["id"] == echoed["id"]
