@@ -4,8 +4,11 @@
 """make bench: wall time and peak memory of the ways to pull TMES and Mimecast records, in one run.
 
 Every figure is the median of several runs of a whole process (ansible-playbook or python), with its peak
-resident memory (the largest process of the tree).  Prints a table and writes bench/results/bench.json.
-Run from the collection root with the tools' Python: python -m tests.bench.bench [--quick]
+resident memory (the largest process of the tree); the rows of the URL protect log (9), minutes each, are one
+run.  The floors are bare ``requests`` loops over the same pages writing the same JSON lines: each module row
+with ``dest`` says whether its file is byte for byte the floor's.  Prints a table and writes
+bench/results/bench.json.
+Run from the collection root with the tools' Python: python -m tests.bench.bench [--quick] [--only GROUPS]
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ BENCH = os.path.join(ROOT, "tests", "bench")
 BIN = os.path.dirname(sys.executable)
 UTC = datetime.timezone.utc
 TMES_RECORDS = 240000  # about 2,870 accepted records an hour over 71 hours
+TTP_RECORDS = 520000  # URL protect log rows over the sandbox's 29 days (issue 19: at least 500,000)
+TTP_DOMAIN = "acme.example"  # the user domain the URL log scan matches: about half of the rows
+GROUPS = ("tmes", "latency", "ttp", "tenants")
 
 
 class Sandbox:
     def __init__(self, *args):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.sandbox", "--port", "0", "--seed", "17"] + list(args),
-                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        command = [sys.executable, "-m", "tests.sandbox", "--port", "0", "--seed", "17"] + list(args)
+        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.info = json.loads(self.proc.stdout.readline())
         self.url = self.info["url"]
 
@@ -46,9 +52,31 @@ class Sandbox:
         self.proc.terminate()
         self.proc.wait(timeout=30)
 
+    def cpu(self):
+        """CPU seconds (user and system) the sandbox's processes (--processes forks children) have used so far."""
+        pids = [self.proc.pid]
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open("/proc/%s/stat" % entry, encoding="ascii", errors="replace") as handle:
+                        if int(handle.read().rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                            pids.append(int(entry))
+                except (OSError, ValueError, IndexError):
+                    continue
+        total = 0.0
+        for pid in pids:
+            try:
+                with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+        return total
 
-def measure(command, env=None):
-    """Wall seconds and peak RSS (MiB) of one process tree."""
+
+def measure(command, env=None, sandbox=None):
+    """Wall seconds, peak RSS (MiB), output, CPU seconds of one process tree, and the sandbox's CPU seconds."""
+    sandbox_before = sandbox.cpu() if sandbox is not None else None
     started = time.monotonic()
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = proc.stdout.read()
@@ -57,17 +85,23 @@ def measure(command, env=None):
     wall = time.monotonic() - started
     if proc.returncode != 0:
         raise RuntimeError("%s failed:\n%s" % (" ".join(command[:3]), output.decode(errors="replace")[-3000:]))
-    return wall, usage.ru_maxrss / 1024.0, output.decode(errors="replace")
+    # Linux counts the reaped descendants in a child's usage: ansible-playbook, its workers and the module
+    cpu = usage.ru_utime + usage.ru_stime
+    served = sandbox.cpu() - sandbox_before if sandbox is not None else None
+    return wall, usage.ru_maxrss / 1024.0, output.decode(errors="replace"), cpu, served
 
 
-def median_of(runs, command, env=None):
-    walls, peaks = [], []
-    for dummy in range(runs):
-        wall, peak, dummy_output = measure(command, env)
-        walls.append(wall)
-        peaks.append(peak)
-    return {"wall_s": round(statistics.median(walls), 3), "peak_mib": round(statistics.median(peaks), 1),
-            "runs": runs, "walls": [round(w, 3) for w in walls]}
+def median_of(runs, command, env=None, sandbox=None):
+    """The median wall time and peak memory of ``runs`` runs, with the CPU seconds of the median run."""
+    measured = [measure(command, env, sandbox) for dummy in range(runs)]
+    walls = [m[0] for m in measured]
+    middle = sorted(measured, key=lambda m: m[0])[(runs - 1) // 2]
+    figures = {"wall_s": round(statistics.median(walls), 3),
+               "peak_mib": round(statistics.median([m[1] for m in measured]), 1),
+               "runs": runs, "walls": [round(w, 3) for w in walls], "cpu_s": round(middle[3], 2)}
+    if sandbox is not None:
+        figures["sandbox_cpu_s"] = round(middle[4], 2)
+    return figures
 
 
 def tmes_time(moment):
@@ -117,30 +151,40 @@ class Bench:
         return dict(url=sandbox.url, username=sandbox.info["tmes"]["username"], api_key=sandbox.info["tmes"]["api_key"],
                     start=start, end=end, **extra)
 
+    def header(self):
+        print("  %-58s %10s %12s %7s %7s" % ("", "wall", "peak memory", "CPU", "sandbox"), flush=True)
+
     def record(self, key, label, figures, **extra):
         figures.update(extra, label=label)
         self.results[key] = figures
-        print("  %-58s %8.2f s %8.1f MiB" % (label, figures["wall_s"], figures["peak_mib"]), flush=True)
+        print("  %-58s %8.2f s %8.1f MiB %7s %7s" % (
+            label, figures["wall_s"], figures["peak_mib"],
+            "%.2f s" % figures["cpu_s"] if figures.get("cpu_s") is not None else "",
+            "%.2f s" % figures["sandbox_cpu_s"] if figures.get("sandbox_cpu_s") is not None else ""), flush=True)
 
-    def run(self, quick):
+    def run_tmes(self, quick):
+        """TMES without latency: the floor, the module, the lookup, the uri loop, memory."""
         scale = 0.2 if quick else 1.0
-        n100, n20, n50, n200 = (int(x * scale) for x in (100000, 20000, 50000, 200000))
+        n100, n20, n200 = (int(x * scale) for x in (100000, 20000, 200000))
         sandbox = Sandbox("--tmes-records", str(TMES_RECORDS), "--mimecast-records", "5000")
         try:
             start, end = window(hours_for(n100))
             count = sandbox.expected(start, end)
             print("TMES, %d records (%s to %s)" % (count, start, end), flush=True)
-            floor_ids = os.path.join(self.tmp, "floor.ids")
+            floor_lines = os.path.join(self.tmp, "floor.jsonl")
             floor = median_of(self.runs, [sys.executable, os.path.join(BENCH, "floor.py"), sandbox.url,
                                           sandbox.info["tmes"]["username"], sandbox.info["tmes"]["api_key"], start,
-                                          end, floor_ids])
-            self.record("floor", "1 floor: python + requests.Session loop", floor, records=count)
+                                          end, floor_lines], sandbox=sandbox)
+            self.record("floor", "1 floor: python + requests.Session loop, JSON lines", floor, records=count)
+            floor_ids = os.path.join(self.tmp, "floor.ids")
+            with open(floor_ids, "w", encoding="utf-8") as handle:
+                handle.write("".join(json.loads(line)["mailID"] + "\n" for line in open(floor_lines,
+                                                                                        encoding="utf-8")))
             dest = os.path.join(self.tmp, "module.jsonl")
             module_dest = median_of(self.runs, self.playbook("module.yml", **self.tmes_vars(
-                sandbox, start, end, dest=dest)), self.env)
-            same = ids_digest_from_jsonl(dest, "mailID")[0] == digest(floor_ids)
+                sandbox, start, end, dest=dest)), self.env, sandbox)
             self.record("module_dest", "2 module via ansible-playbook, dest", module_dest, records=count,
-                        same_records_as_floor=same)
+                        same_file_as_floor=digest(dest) == digest(floor_lines))
             ids = os.path.join(self.tmp, "module.ids")
             module_return = median_of(self.runs, self.playbook("module.yml", **self.tmes_vars(sandbox, start, end)),
                                       self.env)
@@ -189,6 +233,10 @@ class Bench:
         finally:
             sandbox.stop()
 
+    def run_latency(self, quick):
+        """TMES and Mimecast under 100 ms a request: concurrency 1 against 8 on the same records."""
+        scale = 0.2 if quick else 1.0
+        n50 = int(50000 * scale)
         # two server processes: one Python process would be the bottleneck for eight clients, not the latency
         slow = Sandbox("--tmes-records", str(TMES_RECORDS), "--mimecast-records", "20000", "--latency-ms", "100",
                        "--processes", "2")
@@ -200,7 +248,7 @@ class Bench:
             for workers in (1, 8):
                 dest = os.path.join(self.tmp, "latency-%d.jsonl" % workers)
                 figures = median_of(self.runs, self.playbook("module.yml", **self.tmes_vars(
-                    slow, start50, end50, dest=dest, concurrency=workers)), self.env)
+                    slow, start50, end50, dest=dest, concurrency=workers)), self.env, slow)
                 digests[workers] = digest(dest)
                 self.record("latency_c%d" % workers, "5 module, 100 ms latency, concurrency %d" % workers, figures,
                             records=count50)
@@ -215,13 +263,53 @@ class Bench:
                 figures = median_of(self.runs, self.playbook(
                     "mimecast.yml", url=slow.url, client_id=slow.info["mimecast"]["client_id"],
                     client_secret=slow.info["mimecast"]["client_secret"], start=tmes_time(mc_start),
-                    end=tmes_time(mc_end), slice="1d", concurrency=workers, dest=dest), self.env)
+                    end=tmes_time(mc_end), slice="1d", concurrency=workers, dest=dest), self.env, slow)
                 mc_digests[workers] = digest(dest)
                 self.record("mimecast_c%d" % workers, "7 mimecast, 100 ms latency, 28 slices, concurrency %d"
                             % workers, figures, records=ids_digest_from_jsonl(dest, "id")[1])
             self.results["mimecast_c8"]["same_records_as_c1"] = mc_digests[1] == mc_digests[8]
         finally:
             slow.stop()
+
+    def run_ttp(self, quick):
+        """Issue 19: a 30-day URL protect log, 100 ms a request, read and matched to dest, against its floor."""
+        size = int(TTP_RECORDS * (0.2 if quick else 1))
+        sandbox = Sandbox("--tmes-records", "100", "--mimecast-records", "200", "--ttp-records", str(size),
+                          "--latency-ms", "100", "--processes", "2")
+        try:
+            end = datetime.datetime.now(UTC).replace(microsecond=0) - datetime.timedelta(minutes=2)
+            start = end - datetime.timedelta(days=29, hours=12)
+            mimecast_time = "%Y-%m-%dT%H:%M:%S+0000"
+            floor_lines = os.path.join(self.tmp, "ttp-floor.jsonl")
+            wall, peak, output, cpu, served = measure([sys.executable, os.path.join(BENCH, "ttp_floor.py"), sandbox.url,
+                                          sandbox.info["mimecast"]["client_id"],
+                                          sandbox.info["mimecast"]["client_secret"], start.strftime(mimecast_time),
+                                          (end + datetime.timedelta(seconds=1)).strftime(mimecast_time), TTP_DOMAIN,
+                                          floor_lines], sandbox=sandbox)
+            read, kept = (int(n) for n in output.split()[-2:])
+            print("Mimecast URL protect log, 100 ms latency a request, %d rows read, %d kept (users of %s)"
+                  % (read, kept, TTP_DOMAIN), flush=True)
+            self.record("ttp_floor", "9a floor: python + requests loop, URL log, JSON lines",
+                        {"wall_s": round(wall, 3), "peak_mib": round(peak, 1), "runs": 1, "cpu_s": round(cpu, 2),
+                         "sandbox_cpu_s": round(served, 2)}, rows=read, records=kept)
+
+            def module(key, label, workers, since, runs=1):
+                dest = os.path.join(self.tmp, key + ".jsonl")
+                figures = median_of(runs, self.playbook(
+                    "ttp.yml", url=sandbox.url, client_id=sandbox.info["mimecast"]["client_id"],
+                    client_secret=sandbox.info["mimecast"]["client_secret"], start=tmes_time(since),
+                    end=tmes_time(end), domain=TTP_DOMAIN, concurrency=workers, dest=dest), self.env, sandbox)
+                with open(dest, encoding="utf-8") as handle:
+                    records = sum(1 for dummy in handle)
+                self.record(key, label, figures, records=records,
+                            same_file_as_floor=digest(dest) == digest(floor_lines) if since == start else None)
+
+            module("ttp_c1", "9b mimecast_ttp_log_info, dest, concurrency 1", 1, start)
+            module("ttp_c8", "9c the same, concurrency 8", 8, start)
+            module("ttp_3d", "9d the same, concurrency 1, the last 3 days only (memory)", 1,
+                   end - datetime.timedelta(days=3), max(1, self.runs - 2))
+        finally:
+            sandbox.stop()
 
     def run_tenants(self, quick):
         """Five mail tenants, each its own sandbox with 100 ms latency, traced by forks 1 and by forks 5."""
@@ -254,24 +342,35 @@ class Bench:
                 tenant.stop()
 
     def ratios(self):
+        """Each ratio whose figures this run measured: value, target (when there is one), same records."""
         r = self.results
-
-        def ratio(a, b, field="wall_s"):
-            return round(r[a][field] / r[b][field], 2)
-
-        return {
-            "module_dest_vs_floor": {"value": ratio("module_dest", "floor"), "target": "<= 1.5"},
-            "module_return_vs_floor": {"value": ratio("module_return", "floor"), "target": "<= 3"},
-            "lookup_vars_vs_floor": {"value": ratio("lookup_vars", "floor"), "target": "<= 3"},
-            "lookup_fact_vs_floor": {"value": ratio("lookup_fact", "floor"), "target": "<= 3"},
-            "uri_loop_vs_module": {"value": ratio("uri_loop", "module_20k"), "target": ">= 10"},
-            "concurrency_1_vs_8": {"value": ratio("latency_c1", "latency_c8"), "target": ">= 5",
-                                   "same_records": r["latency_c8"]["same_records_as_c1"]},
-            "memory_dest_200k_vs_20k": {"value": ratio("dest_200k", "dest_20k", "peak_mib"), "target": "<= 1.2"},
-            "tenants_forks_1_vs_5": {"value": ratio("tenants_f1", "tenants_f5")},
-            "mimecast_concurrency_1_vs_8": {"value": ratio("mimecast_c1", "mimecast_c8"),
-                                            "same_records": r["mimecast_c8"]["same_records_as_c1"]},
-        }
+        same = {"module_dest": "same_file_as_floor", "latency_c8": "same_records_as_c1",
+                "mimecast_c8": "same_records_as_c1", "ttp_c1": "same_file_as_floor", "ttp_c8": "same_file_as_floor"}
+        wanted = [
+            ("module_dest_vs_floor", "module_dest", "floor", "wall_s", "<= 1.3", "module_dest"),
+            ("module_return_vs_floor", "module_return", "floor", "wall_s", "<= 3", None),
+            ("lookup_vars_vs_floor", "lookup_vars", "floor", "wall_s", "<= 3", None),
+            ("lookup_fact_vs_floor", "lookup_fact", "floor", "wall_s", "<= 3", None),
+            ("uri_loop_vs_module", "uri_loop", "module_20k", "wall_s", ">= 10", None),
+            ("memory_dest_200k_vs_20k", "dest_200k", "dest_20k", "peak_mib", "<= 1.2", None),
+            ("concurrency_1_vs_8", "latency_c1", "latency_c8", "wall_s", ">= 5", "latency_c8"),
+            ("mimecast_concurrency_1_vs_8", "mimecast_c1", "mimecast_c8", "wall_s", ">= 5", "mimecast_c8"),
+            ("ttp_c1_vs_floor", "ttp_c1", "ttp_floor", "wall_s", "<= 1.5", "ttp_c1"),
+            ("ttp_concurrency_1_vs_8", "ttp_c1", "ttp_c8", "wall_s", ">= 4", "ttp_c8"),
+            ("ttp_memory_30d_vs_3d", "ttp_c1", "ttp_3d", "peak_mib", "<= 1.2", None),
+            ("tenants_forks_1_vs_5", "tenants_f1", "tenants_f5", "wall_s", None, None),
+        ]
+        out = {}
+        for name, a, b, field, target, checked in wanted:
+            if a not in r or b not in r:
+                continue
+            item = {"value": round(r[a][field] / r[b][field], 2)}
+            if target:
+                item["target"] = target
+            if checked:
+                item["same_records"] = r[checked][same[checked]]
+            out[name] = item
+        return out
 
 
 def met(value, target):
@@ -284,16 +383,22 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (the median is kept)")
     parser.add_argument("--quick", action="store_true", help="a fifth of the record counts, for a smoke run")
     parser.add_argument("--only-tenants", action="store_true", help="only the many-tenants rows (8)")
+    parser.add_argument("--only", default=",".join(GROUPS),
+                        help="the groups of rows to run, comma-separated, of: %s (tmes: rows 0 to 6, latency: 5 "
+                             "and 7, ttp: 9, tenants: 8)" % ", ".join(GROUPS))
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "bench.json"))
     args = parser.parse_args()
+    groups = ["tenants"] if args.only_tenants else [g.strip() for g in args.only.split(",") if g.strip()]
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        parser.error("--only: unknown group(s) %s; choose from %s" % (", ".join(unknown), ", ".join(GROUPS)))
     with tempfile.TemporaryDirectory(prefix="emailsec-bench-") as tmp:
         bench = Bench(args.runs, tmp)
-        if not args.only_tenants:
-            bench.run(args.quick)
-        bench.run_tenants(args.quick)
-        ratios = bench.ratios() if not args.only_tenants else {
-            "tenants_forks_1_vs_5": {"value": round(bench.results["tenants_f1"]["wall_s"] /
-                                                    bench.results["tenants_f5"]["wall_s"], 2)}}
+        bench.header()
+        for group in GROUPS:
+            if group in groups:
+                getattr(bench, "run_" + group)(args.quick)
+        ratios = bench.ratios()
     print("\n%-32s %8s  %-7s %s" % ("ratio (same run)", "value", "target", "met"))
     for name, item in ratios.items():
         target = item.get("target", "")

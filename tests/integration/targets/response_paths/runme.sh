@@ -116,7 +116,9 @@ py tenants "$SANDBOX_DIR" respond > "$OUT/tenants.yml"
     DUMP_STATS_FILE=$OUT/stats.json ANSIBLE_CALLBACK_PLUGINS=$HERE/callback_plugins ANSIBLE_CALLBACKS_ENABLED=dump_stats \
         ansible-playbook -i "$OUT/tenants-trace.yml" -f 3 emailsec.tracking.trace_message -e trace_hosts=tenants \
         -e "message_trace_sender_domain=$domain" "$@"
-    ansible-playbook -i "$OUT/tenants.yml" -f 4 emailsec.tracking.respond -e response_hosts=tenants --check \
+    DUMP_STATS_FILE=$OUT/response-stats.json ANSIBLE_CALLBACK_PLUGINS=$HERE/callback_plugins \
+        ANSIBLE_CALLBACKS_ENABLED=dump_stats \
+        ansible-playbook -i "$OUT/tenants.yml" -f 4 emailsec.tracking.respond -e response_hosts=tenants --check \
         -e "@$OUT/stats.json" -e phishing_response_case=IR-41 -e phishing_response_reject_held=true \
         -e phishing_response_block_sender=true -e "response_report_dir=$OUT/tenants" "$@"
 )
