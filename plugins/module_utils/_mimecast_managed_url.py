@@ -59,7 +59,7 @@ def managed_url_argspec():
         url=dict(type="str", required=True),
         action=dict(type="str", default="block", choices=["block", "permit"]),
         match_type=dict(type="str", default="explicit", choices=["explicit", "domain"]),
-        comment=dict(type="str"),
+        comment=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         disable_log_click=dict(type="bool", default=False),
         disable_rewrite=dict(type="bool", default=False),
@@ -226,28 +226,50 @@ class ManagedUrl(MimecastAction):
             return self.absent(client, candidates)
         return self.present(client, candidates)
 
+    def own(self, entry):
+        """Whether an entry is this task's: its comment is exactly the task's (the comment is the marker, as a
+        blocked sender policy's description is)."""
+        return entry.get("comment") == self.params["comment"]
+
     def present(self, client, candidates):
         p = self.params
-        equal = [e for e in candidates if self.same_settings(e)]
+        equal = sorted((e for e in candidates if self.same_settings(e)), key=lambda e: not self.own(e))
         keep = equal[0] if equal else None
-        drop = [e for e in candidates if e is not keep]
+        # only the task's own entries are ever deleted: another's entry is left as it is, whatever it says
+        drop = [e for e in candidates if e is not keep and self.own(e)]
+        others = [e for e in candidates if e is not keep and not self.own(e)]
         before = dict((e["id"], view(e)) for e in candidates)
-        if keep is not None and p["comment"] is not None and keep.get("comment") != p["comment"]:
-            self.module.warn("Managed URL %s has the comment %r, not %r; it is kept as it is (Mimecast cannot update "
-                             "an entry, and the comment is not worth a moment without it)"
-                             % (keep["id"], keep.get("comment"), p["comment"]))
+        if keep is None and others:
+            same_action = [e for e in others if e.get("action") == p["action"]]
+            if same_action and not drop:
+                # someone else's entry already does what the task asks (other flags, another comment): in place, so
+                # nothing is written; a block without click logging is named above as a gap in the evidence
+                self.module.warn("Managed URL %s already %ss this URL (%s); it is not the task's (another comment) "
+                                 "and is left as it is" % (same_action[0]["id"], p["action"], describe(same_action[0])))
+                return dict(changed=False, outcome="existing", entry=same_action[0], removed=[], not_found=[],
+                            conflicts=[e["id"] for e in others], diff={"before": before, "after": before})
+            if not same_action:
+                raise InputError(
+                    "the URL has a managed URL entry that is not this task's and does the opposite (%s): it was not "
+                    "deleted, and Mimecast takes one entry a URL. Ask whoever made it (its comment says who), remove "
+                    "it in the console or with state=absent and its comment, then run again"
+                    % "; ".join(describe(e) for e in others))
+        if keep is not None and not self.own(keep):
+            self.module.warn("Managed URL %s already %ss this URL with these settings; it is not the task's (comment "
+                             "%r) and is left as it is" % (keep["id"], p["action"], keep.get("comment")))
         if keep is not None and not drop:
-            return dict(changed=False, outcome="unchanged", entry=keep, removed=[], not_found=[],
-                        diff={"before": before, "after": before})
+            return dict(changed=False, outcome="unchanged" if self.own(keep) else "existing", entry=keep, removed=[],
+                        not_found=[], conflicts=[e["id"] for e in others], diff={"before": before, "after": before})
         after = {keep["id"]: view(keep)} if keep is not None else {NEW: view(self.wanted)}
         if drop:
-            self.module.warn("Mimecast cannot update a managed URL (\"to update it, delete and recreate\"): %s deleted "
-                             "%s; for a moment the URL has %s" % (
+            self.module.warn("Mimecast cannot update a managed URL (\"to update it, delete and recreate\"): the task's "
+                             "own %s deleted %s; for a moment the URL has %s" % (
                                  "; ".join(describe(e) for e in drop), "and the task's entry created" if keep is None
                                  else "(the task's entry %s is already there)" % keep["id"],
                                  "no entry" if keep is None else "only the task's entry"))
         outcome = "replaced" if drop else "created"
-        result = dict(changed=True, outcome=outcome, not_found=[], diff={"before": before, "after": after})
+        result = dict(changed=True, outcome=outcome, not_found=[], conflicts=[e["id"] for e in others],
+                      diff={"before": before, "after": after})
         if self.module.check_mode:
             return dict(result, entry=keep if keep is not None else dict(self.wanted), removed=[e["id"] for e in drop])
         removed, not_found = self.delete(client, drop, [])
@@ -338,12 +360,14 @@ class ManagedUrl(MimecastAction):
 
     def absent(self, client, candidates):
         p = self.params
-        mine = [e for e in candidates if e.get("action") == p["action"]]
+        # only the task's own entries (its action and exactly its comment) are removed; another's is never
+        mine = [e for e in candidates if e.get("action") == p["action"] and self.own(e)]
         left = [e for e in candidates if e not in mine]
         if left:
-            self.module.warn("Left in place: %d managed URL entr%s for this URL with another action than %s: %s"
-                             % (len(left), "y" if len(left) == 1 else "ies", p["action"],
-                                "; ".join(describe(e) for e in left)))
+            self.module.warn("Left in place: %d managed URL entr%s for this URL that %s not the task's (another "
+                             "action or comment): %s" % (len(left), "y" if len(left) == 1 else "ies",
+                                                         "is" if len(left) == 1 else "are",
+                                                         "; ".join(describe(e) for e in left)))
         before = dict((e["id"], view(e)) for e in mine)
         result = dict(entry=None, diff={"before": before, "after": {}})
         if self.module.check_mode:

@@ -20,11 +20,15 @@ description:
     way. C(https://evil.example/) (path C(/)) and C(https://evil.example) (path empty) are two entries for Mimecast
     and for this module. The domain is compared in lower case, and a default port (80, 443) counts as none. With
     O(match_type=domain) only the domain is compared, and only C(scheme://domain) is sent.
+  - B(The task's own entries.) O(comment) marks the entries the task makes, as the description of a blocked sender
+    policy does. An entry is the task's when its comment is exactly O(comment). Another's entry (any other comment)
+    is never deleted or rewritten. If it already does what the task asks (the same action), the URL is left as it is
+    and reported V(existing), with a warning (and with a second warning when it has click logging off); if it does
+    the opposite, the task fails and says whose it is, and nothing is changed.
   - B(No update.) Mimecast cannot change an entry ("to update it, delete and recreate"). An entry for the URL with
-    the task's action and flags is left alone (V(unchanged)). One with another action or other flags is deleted
-    and the task's entry created (V(replaced)), with a warning; for a moment the URL has no entry. For a block only
-    C(disableLogClick) is compared (the other flags apply only to a permit). O(comment) is never a reason to
-    replace an entry; another comment on it is only named in a warning.
+    the task's action and flags is left alone (V(unchanged)). The task's own entry with another action or other
+    flags is deleted and the task's entry created (V(replaced)), with a warning; for a moment the URL has no entry.
+    For a block only C(disableLogClick) is compared (the other flags apply only to a permit).
   - B(Created once.) A create that Mimecast refuses because the entry already exists (C(err_managed_url_exists_code),
     for example made by someone else between the read and the create) is read as "already there", and the module reads
     the list again and reports the entry it finds (V(existing), nothing changed). A create that fails in a way that
@@ -83,9 +87,10 @@ options:
     choices: [explicit, domain]
   comment:
     description:
-      - A comment on the entry, such as the case id. Sent when given (Mimecast stores an empty comment otherwise);
-        not compared (see the description).
+      - The comment on the entry, such as the case id. It marks the entry as the task's; only entries with exactly
+        this comment are ever deleted or replaced, with O(state=present) or O(state=absent) (see the description).
     type: str
+    required: true
   state:
     description:
       - Whether the entry exists.
@@ -144,18 +149,25 @@ EXAMPLES = r'''
     match_type: domain
     comment: "IR-4711: invoice phishing"
 
-- name: Lift the block again
+- name: Lift the block again (only the entry with this comment is removed)
   emailsec.tracking.mimecast_managed_url:
     url: https://acme-invoice-notice.example/pay/invoice-4711
+    comment: "IR-4711: invoice phishing"
     state: absent
 '''
 
 RETURN = r'''
+conflicts:
+  description: Ids of entries for the URL that are not the task's (another comment); they are left as they are.
+  returned: with O(state=present)
+  type: list
+  elements: str
 outcome:
   description:
-    - What the task did, or in check mode would do. V(created), V(replaced) (another entry for the URL deleted, the
-      task's created), V(unchanged), or V(existing) (the create was refused as a duplicate and the entry was found
-      by reading again; nothing changed) for O(state=present); V(removed) or V(absent) (nothing to remove) for
+    - What the task did, or in check mode would do. V(created), V(replaced) (the task's own entry for the URL with
+      other settings deleted, the task's created), V(unchanged), or V(existing) (another's entry already does it, or
+      the create was refused as a duplicate and the entry was found by reading again; nothing changed) for
+      O(state=present); V(removed) or V(absent) (nothing to remove) for
       O(state=absent).
   returned: always
   type: str

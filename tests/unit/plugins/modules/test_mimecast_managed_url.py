@@ -91,6 +91,7 @@ def run(monkeypatch, answers, **args):
     monkeypatch.setattr(requests.Session, "request", session)
     check_mode = args.pop("_check_mode", False)
     full = dict(ARGS, **args)
+    full.setdefault("comment", "IR-1: phishing link")  # the task's marker: its own entries carry exactly this
     if check_mode:
         full["_ansible_check_mode"] = True
     result = run_module(mimecast_managed_url.main, full, monkeypatch)
@@ -117,7 +118,7 @@ def passed(result):
     ("https://www.morele3.net/", MORELE3),
 ])
 def test_the_captured_list_is_compared_in_its_stored_form_path_slash_and_empty_apart(monkeypatch, url, expected):
-    result, session = run(monkeypatch, whole_list(), url=url)
+    result, session = run(monkeypatch, whole_list(), url=url, comment=expected["comment"])
     out = passed(result)
     assert out["changed"] is False and out["outcome"] == "unchanged"
     assert out["entry"] == expected and out["removed"] == []
@@ -145,7 +146,8 @@ def test_a_query_string_is_another_url_and_a_block_of_one_warns(monkeypatch):
     out = passed(result)
     assert out["outcome"] == "created" and out["entry"]["id"] == "new-id"
     assert sent(session, MANAGED_URL_CREATE) == [[{"url": "http://aadroid.net/?a=1", "action": "block",
-                                                   "matchType": "explicit", "disableLogClick": False}]]
+                                                   "matchType": "explicit", "comment": "IR-1: phishing link",
+                                                   "disableLogClick": False}]]
     assert any("query string" in w and "http://aadroid.net/ instead" in w for w in out["warnings"])
 
 
@@ -164,8 +166,11 @@ def test_the_captured_create_answers_are_the_entry_made(monkeypatch, url, answer
 
 
 def test_check_mode_predicts_the_create_and_sends_nothing(monkeypatch):
-    real, dummy = run(monkeypatch, whole_list([]) + [ok(CREATED)], url="https://www.test.net/", action="permit")
-    check, session = run(monkeypatch, whole_list([]), url="https://www.test.net/", action="permit", _check_mode=True)
+    mark = CREATED["data"][0]["comment"]
+    real, dummy = run(monkeypatch, whole_list([]) + [ok(CREATED)], url="https://www.test.net/", action="permit",
+                      comment=mark)
+    check, session = run(monkeypatch, whole_list([]), url="https://www.test.net/", action="permit", _check_mode=True,
+                         comment=mark)
     real, check = passed(real), passed(check)
     assert paths(session) == [MANAGED_URL_LIST]
     assert (check["changed"], check["outcome"], check["diff"]) == (real["changed"], real["outcome"], real["diff"])
@@ -233,11 +238,12 @@ def test_a_lost_create_answer_is_looked_for_not_sent_again(monkeypatch):
 # -- replace: Mimecast cannot update -------------------------------------------------------------------------------
 def test_another_action_is_deleted_and_recreated_and_check_mode_predicts_both(monkeypatch):
     new = dict(SLASH, id="new-id", action="permit")
-    check, session = run(monkeypatch, whole_list(), url="http://aadroid.net/", action="permit", _check_mode=True)
+    check, session = run(monkeypatch, whole_list(), url="http://aadroid.net/", action="permit", _check_mode=True,
+                         comment=SLASH["comment"])
     check = passed(check)
     assert paths(session) == [MANAGED_URL_LIST, MANAGED_URL_LIST]
     real, session = run(monkeypatch, whole_list() + [ok(DELETED), made(**new)], url="http://aadroid.net/",
-                        action="permit")
+                        action="permit", comment=SLASH["comment"])
     real = passed(real)
     assert paths(session)[2:] == [MANAGED_URL_DELETE, MANAGED_URL_CREATE]
     assert sent(session, MANAGED_URL_DELETE) == [[{"id": SLASH["id"]}]]
@@ -252,7 +258,7 @@ def test_another_action_is_deleted_and_recreated_and_check_mode_predicts_both(mo
 def test_an_entry_with_click_logging_off_is_replaced_and_named_as_a_gap(monkeypatch):
     silent = dict(MORELE3, disableLogClick=True)
     result, session = run(monkeypatch, whole_list([silent]) + [ok(DELETED), made(**dict(MORELE3, id="new-id"))],
-                          url="https://www.morele3.net/")
+                          url="https://www.morele3.net/", comment=MORELE3["comment"])
     out = passed(result)
     assert out["outcome"] == "replaced" and out["removed"] == [MORELE3["id"]]
     assert sent(session, MANAGED_URL_CREATE)[0][0]["disableLogClick"] is False
@@ -262,23 +268,52 @@ def test_an_entry_with_click_logging_off_is_replaced_and_named_as_a_gap(monkeypa
 def test_a_failed_create_after_the_delete_says_what_was_removed(monkeypatch):
     result, session = run(monkeypatch, whole_list() + [ok(DELETED), response(400, {"meta": {"status": 400}, "fail": [
         {"errors": [{"code": "err_validation_blank", "message": "url cannot be blank", "retryable": False}]}]})],
-        url="http://aadroid.net/", action="permit")
+        url="http://aadroid.net/", action="permit", comment=SLASH["comment"])
     assert result.failed and result.result["removed"] == [SLASH["id"]]
 
 
 def test_another_comment_is_not_a_reason_to_replace(monkeypatch):
+    """Someone else's entry (another comment) that already blocks the URL: reported, never rewritten."""
     result, session = run(monkeypatch, whole_list(), url="http://aadroid.net", comment="IR-4711")
     out = passed(result)
-    assert out["outcome"] == "unchanged" and out["entry"] == NO_SLASH
-    assert any("comment" in w and "Blocked by @jmontero from Slack!" in w for w in out["warnings"])
+    assert out["outcome"] == "existing" and out["changed"] is False and out["entry"] == NO_SLASH
+    assert paths(session) == [MANAGED_URL_LIST, MANAGED_URL_LIST]
+    assert any("not the task's" in w and "Blocked by @jmontero from Slack!" in w for w in out["warnings"])
+
+
+def test_another_s_entry_with_other_settings_is_never_deleted(monkeypatch):
+    """An admin's block with click logging off: the URL is blocked already; nothing deleted or recreated."""
+    admin = dict(MORELE3, disableLogClick=True, comment="ADMIN CHG-7: permanent block")
+    result, session = run(monkeypatch, whole_list([admin]), url="https://www.morele3.net/", comment="IR-6")
+    out = passed(result)
+    assert out["outcome"] == "existing" and out["changed"] is False and out["removed"] == []
+    assert paths(session) == [MANAGED_URL_LIST]
+
+
+def test_another_s_entry_that_does_the_opposite_is_refused_not_deleted(monkeypatch):
+    admin = dict(MORELE3, action="permit", comment="ADMIN CHG-8: partner portal")
+    result, session = run(monkeypatch, whole_list([admin]), url="https://www.morele3.net/", comment="IR-6")
+    assert result.failed and "not this task's" in result.result["msg"]
+    assert paths(session) == [MANAGED_URL_LIST]
+
+
+def test_absent_never_deletes_another_s_entry(monkeypatch):
+    admin = dict(MORELE3, comment="ADMIN CHG-7: permanent block")
+    result, session = run(monkeypatch, whole_list([admin]), url="https://www.morele3.net/", comment="IR-5",
+                          state="absent")
+    out = passed(result)
+    assert out["outcome"] == "absent" and out["removed"] == [] and paths(session) == [MANAGED_URL_LIST]
+    assert any("Left in place" in w for w in out["warnings"])
 
 
 # -- absent -------------------------------------------------------------------------------------------------------
 def test_absent_deletes_the_entry_proven_by_the_captured_answer(monkeypatch):
-    check, session = run(monkeypatch, whole_list(), url="https://www.morele3.net/", state="absent", _check_mode=True)
+    check, session = run(monkeypatch, whole_list(), url="https://www.morele3.net/", state="absent", _check_mode=True,
+                         comment=MORELE3["comment"])
     check = passed(check)
     assert paths(session) == [MANAGED_URL_LIST, MANAGED_URL_LIST]
-    real, session = run(monkeypatch, whole_list() + [ok(DELETED)], url="https://www.morele3.net/", state="absent")
+    real, session = run(monkeypatch, whole_list() + [ok(DELETED)], url="https://www.morele3.net/", state="absent",
+                        comment=MORELE3["comment"])
     real = passed(real)
     assert sent(session, MANAGED_URL_DELETE) == [[{"id": MORELE3["id"]}]]
     for out in (check, real):
@@ -289,7 +324,7 @@ def test_absent_deletes_the_entry_proven_by_the_captured_answer(monkeypatch):
 
 def test_absent_on_an_id_mimecast_no_longer_knows_is_not_found(monkeypatch):
     result, session = run(monkeypatch, whole_list() + [ok(NOT_FOUND)], url="https://www.morele3.net/",
-                          state="absent")
+                          state="absent", comment=MORELE3["comment"])
     out = passed(result)
     assert out["changed"] is False and out["outcome"] == "absent"
     assert out["removed"] == [] and out["not_found"] == [MORELE3["id"]]
@@ -305,14 +340,16 @@ def test_absent_leaves_the_other_action_in_place(monkeypatch):
 
 def test_a_delete_answer_that_proves_nothing_fails(monkeypatch):
     odd = {"meta": {"status": 200}, "data": [{"id": "someone-else"}], "fail": []}
-    result, session = run(monkeypatch, whole_list() + [ok(odd)], url="https://www.morele3.net/", state="absent")
+    result, session = run(monkeypatch, whole_list() + [ok(odd)], url="https://www.morele3.net/", state="absent",
+                          comment=MORELE3["comment"])
     assert result.failed and "not proven" in result.result["msg"] and result.result["removed"] == []
 
 
 # -- domain entries ------------------------------------------------------------------------------------------------
 def test_a_domain_entry_is_compared_and_sent_by_its_domain_alone(monkeypatch):
     entry = dict(MORELE3, id="dom-id", matchType="domain", path="", domain="evil.example")
-    result, session = run(monkeypatch, whole_list([entry]), url="https://Evil.example/pay?x=1", match_type="domain")
+    result, session = run(monkeypatch, whole_list([entry]), url="https://Evil.example/pay?x=1", match_type="domain",
+                          comment=entry["comment"])
     out = passed(result)
     assert out["outcome"] == "unchanged" and out["entry"]["id"] == "dom-id"
     assert any("whole domain evil.example" in w for w in out["warnings"])
