@@ -46,8 +46,23 @@ SHARED_PLATFORM_DOMAINS = (
     "salesforce.com", "sendgrid.net", "mailchimp.com", "mcsv.net", "docusign.net", "docusign.com", "zoom.us",
     "slack.com", "linkedin.com", "facebook.com", "apple.com", "adobe.com", "notion.so", "canva.com",
     "bit.ly", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "mimecast.com", "mimecastprotect.com", "trendmicro.com",
+    "googlegroups.com", "blogspot.com", "appspot.com", "web.app", "firebaseapp.com", "pages.dev", "workers.dev",
+    "herokuapp.com", "netlify.app", "vercel.app", "azurewebsites.net", "cloudfront.net", "wixsite.com",
+    "weebly.com", "squarespace.com", "wordpress.com", "substack.com", "typeform.com", "jotform.com",
 )
 BROAD_DOMAINS = frozenset(FREE_MAIL_DOMAINS + SHARED_PLATFORM_DOMAINS)
+# the big free-mail providers under every country's domain: yahoo.co.uk, hotmail.fr, outlook.de, gmx.at, ...
+_FREE_MAIL_BRANDS = re.compile(
+    r"^(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|gmx|protonmail|yandex|icloud|libero|orange|"
+    r"t-online|btinternet|bigpond|rediffmail|naver|daum|qq|sina|sohu)\.(?:(?:co|com|net|org)\.)?[a-z]{2,3}$")
+# domains under which anyone registers a name: never an organisation's own domain or one sender's domain
+PUBLIC_SUFFIXES = frozenset((
+    "co.uk", "org.uk", "ac.uk", "gov.uk", "me.uk", "ltd.uk", "plc.uk", "com.au", "net.au", "org.au", "edu.au",
+    "gov.au", "co.nz", "org.nz", "co.jp", "ne.jp", "or.jp", "ac.jp", "co.kr", "or.kr", "com.br", "net.br",
+    "org.br", "com.cn", "net.cn", "org.cn", "com.hk", "com.sg", "com.my", "com.tw", "co.in", "net.in", "org.in",
+    "co.za", "org.za", "com.mx", "com.ar", "com.tr", "co.il", "com.pl", "com.ua", "co.id", "com.ph", "com.vn",
+    "com.sa", "com.eg", "co.th", "com.co", "com.pe", "com.ng", "co.ke", "eu.com", "uk.com", "us.com",
+))
 
 
 class RailError(MatchInputError):
@@ -98,9 +113,14 @@ def refuse_broad(rule, option, own=(), allow_broad=False, whole_domain_only=True
     With ``whole_domain_only`` (the default) an address at such a domain is fine (one gmail.com sender can be
     blocked); a whole domain, or a pattern over it, is not.
     """
+    kind, value = rule
+    if kind != "address" and domain_of(rule) in PUBLIC_SUFFIXES:
+        # never a target, allow_broad or not: it is every organisation registered under it
+        raise RailError("%s: %s is a public suffix (every domain registered under it), not one sender's or "
+                        "organisation's domain: give the sender's own domain, such as evil.%s"
+                        % (option, value, domain_of(rule)))
     if allow_broad:
         return
-    kind, value = rule
     if whole_domain_only and kind == "address":
         return
     domain = domain_of(rule)
@@ -116,7 +136,8 @@ def refuse_broad(rule, option, own=(), allow_broad=False, whole_domain_only=True
 
 
 def _broad(domain):
-    return any(domain == d or domain.endswith("." + d) for d in BROAD_DOMAINS)
+    return (any(domain == d or domain.endswith("." + d) for d in BROAD_DOMAINS) or
+            bool(_FREE_MAIL_BRANDS.match(domain)) or domain in PUBLIC_SUFFIXES)
 
 
 def text_criterion(value, option):

@@ -203,3 +203,20 @@ def test_a_create_refused_in_fail_on_http_200_is_retried_without_looking():
     with pytest.raises(ApiError) as info:
         client.create("write", "/api/x/create", [{}], lambda: pytest.fail("looked for a refused create"))
     assert info.value.code == "err_policy_invalid_from_value" and len(session.calls) == 2
+
+
+@pytest.mark.parametrize("domain", ["yahoo.co.uk", "hotmail.co.uk", "outlook.de", "protonmail.ch", "gmx.at",
+                                    "googlegroups.com", "blogspot.com", "web.app", "pages.dev", "workers.dev",
+                                    "herokuapp.com", "firebaseapp.com", "evil.blogspot.com"])
+def test_country_variants_of_free_mail_and_hosting_platforms_are_broad(domain):
+    with pytest.raises(_rails.RailError):
+        _rails.refuse_broad(("domain", domain), "sender")
+    _rails.refuse_broad(("domain", domain), "sender", allow_broad=True)
+
+
+@pytest.mark.parametrize("rule", [("domain", "co.uk"), ("subdomains", "co.uk"), ("subdomains", "com.au")])
+def test_a_public_suffix_is_never_a_target_even_with_allow_broad(rule):
+    with pytest.raises(_rails.RailError) as info:
+        _rails.refuse_broad(rule, "sender", allow_broad=True)
+    assert "public suffix" in str(info.value)
+    _rails.refuse_broad(("domain", "evil.co.uk"), "sender")  # one organisation under it is fine
