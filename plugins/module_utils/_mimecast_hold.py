@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError
 from ansible_collections.emailsec.tracking.plugins.module_utils._matching import HELD_FIELDS, Matcher, Query
 from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import (
@@ -122,6 +124,9 @@ class HeldMessageInfo(MimecastAction):
 
 # -- release and reject (M2, M3) ----------------------------------------------------------------------------
 DEFAULT_MAX_MESSAGES = 50
+# hold reasons and policies that name a threat (captured words: "Malicious Attachment"; Mimecast's policy types
+# "Suspected Malware", "Attachment Protection", "URL Protection", "Impersonation Protection")
+THREAT_HOLD = re.compile(r"malware|malicious|virus|attachment protect|url protect|impersonation|phish", re.I)
 
 
 def held_argspec():
@@ -259,6 +264,13 @@ class HeldMessage(MimecastAction):
             raise InputError("the selection holds %d held messages, more than max_messages (%d); nothing was done. "
                              "Narrow the criteria, or raise max_messages if all of them are meant"
                              % (len(targets), p["max_messages"]))
+        if p["state"] == "released":
+            threats = [i for i in targets if THREAT_HOLD.search(" ".join(
+                v for v in HELD_FIELDS["reason"](held[i]) if isinstance(v, str)))]
+            if threats:
+                self.module.warn("%d of the messages to release were held for a threat (malware, a malicious "
+                                 "attachment or link, impersonation): %s; release them only if they were checked"
+                                 % (len(threats), ", ".join(threats)))
         results = dict((i, {"id": i, "outcome": "not_held"}) for i in wanted if i not in held)
         verb = "release" if p["state"] == "released" else "reject"
         for i in targets:

@@ -217,3 +217,12 @@ def test_the_captured_reject_answer_and_a_captured_hold_record(monkeypatch):
     assert [(r["id"], r["outcome"], r["recipients"]) for r in result.result["results"]] == [
         ("Test_Id_1", "rejected", ["anna@acme.example"])]
     assert session.calls[1]["json"]["data"][0]["ids"] == ["Test_Id_1"]
+
+
+def test_releasing_mail_held_for_a_threat_warns(monkeypatch):
+    queue = [held(1, "x@attacker.example", header="invoices@partner.example", reason="Attachment Protect",
+                  policy="Malicious Attachment")]
+    result, session = run(monkeypatch, [envelope(queue)], state="released", header_from="invoices@partner.example",
+                          _ansible_check_mode=True)
+    assert result.result["results"][0]["outcome"] == "would_release"
+    assert any("held for a threat" in w and "h1" in w for w in result.result["warnings"])
