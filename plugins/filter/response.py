@@ -264,11 +264,31 @@ def _remediation(indicator, copies, own, allow_broad, max_messages):
             plan["problem"] = ("nothing to remediate with: the indicator has no attachment SHA-256, no copy has a "
                                "Message-ID, and no copy carries the indicator's URL exactly")
             return plan
+    plan["end"] = _latest(copies)
     if plan["count"] > max_messages:
         plan["problem"] = ("the remediation would reach %d copies, more than phishing_response_max_messages (%d)"
                            % (plan["count"], max_messages))
         plan["over_limit"] = True
     return plan
+
+
+def _latest(copies):
+    """The end of the remediation window: the latest copy's time, up to the whole second (Mimecast's dates carry no
+    fraction), or None when no copy has a time.  An incident found again must reach it (mimecast_remediation_incident
+    ``end``): a rerun of the same trace finds its incident, a later wave opens a new one."""
+    times = []
+    for copy in copies:
+        try:
+            times.append(_parse_time(copy.get("time")))
+        except (TypeError, ValueError, AnsibleFilterError):
+            continue
+    times = [t for t in times if t is not None]
+    if not times:
+        return None
+    latest = max(times)
+    if latest.microsecond:
+        latest = latest.replace(microsecond=0) + datetime.timedelta(seconds=1)
+    return _iso(latest)
 
 
 def _clickers(trace):

@@ -424,3 +424,16 @@ def test_block_url_switched_on_with_every_link_refused_says_why():
         ("refused", "https://docs.google.com/")]
     assert len(done["undone"]) == 1 and "no link that may be blocked (not blocked: " in done["undone"][0]
     assert "whole shared platform" in done["undone"][0]
+
+
+def test_the_remediation_window_ends_at_the_latest_copy_so_a_rerun_finds_its_incident():
+    """The end a found incident must reach is the latest copy's time, not the trace's window end, which a trace
+    run again would move: the same copies give the same end, a later wave a later one."""
+    from ansible_collections.emailsec.tracking.plugins.filter.response import _remediation
+    copies = [{"vendor": "mimecast", "message_id": "<a@evil.example>", "time": "2026-11-29T05:52:44.250Z"},
+              {"vendor": "tmes", "message_id": "<b@evil.example>", "time": "2026-11-29T04:00:00.000Z"}]
+    plan = _remediation({}, copies, [], False, 50)
+    assert plan["by"] == "message_ids" and plan["end"] == "2026-11-29T05:52:45Z"
+    later = copies + [{"vendor": "mimecast", "message_id": "<c@evil.example>", "time": "2026-11-30T01:00:00Z"}]
+    assert _remediation({}, later, [], False, 50)["end"] == "2026-11-30T01:00:00Z"
+    assert _remediation({}, [{"message_id": "<a@evil.example>"}], [], False, 50)["end"] is None
