@@ -208,7 +208,7 @@ class CapReached(ApiError):
     """A one-second part of the window still gives as many results as the cap: the rest cannot be fetched."""
 
 
-def decode_envelope(response, keyed_fails=False):
+def decode_envelope(response, keyed_fails=False, what_data="a Mimecast envelope (no data list)"):
     """The body of a Mimecast answer, after its ``fail[]`` is read: the one decoder of every endpoint.
 
     A ``fail[]`` entry is a failure of the request (raised, with the vendor's code and message), except, with
@@ -231,7 +231,7 @@ def decode_envelope(response, keyed_fails=False):
         raise ResponseError("Mimecast refused the request although it answered HTTP %d" % response.status_code,
                             final=True, code=code, vendor_message=message, hint=hint_for(None, code))
     if not isinstance(body.get("data"), list):
-        raise ResponseError("the response is JSON but not a Mimecast envelope (no data list)")
+        raise ResponseError("the response is JSON but not %s" % what_data)
     return body
 
 
@@ -247,7 +247,7 @@ def failures_by_key(body):
 
 
 def decode_search(response):
-    body = decode_envelope(response)
+    body = decode_envelope(response, what_data="a tracking search answer: it has no data[0].trackedEmails list")
     data = body["data"]
     if data == []:
         return Page([])
