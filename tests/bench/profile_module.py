@@ -1,10 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the emailsec.tracking collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Profile one tmes_mail_tracking_info run in this process with cProfile, against a sandbox in another.
+"""Profile one tmes_mail_tracking_info (or mimecast_ttp_log_info) run in this process with cProfile, against a
+sandbox in another.
 
 Usage (from the collection root, with the collection importable as ansible_collections.emailsec.tracking):
-    python -m tests.bench.profile_module [--records 100000] [--dest] [--top 25]
+    python -m tests.bench.profile_module [--records 100000] [--dest] [--top 25] [--module ttp]
+With ``--module ttp``: the URL protect log of the last ``--records`` rows' days, users of acme.example, 500 rows a
+page (the benchmark's row 9).
 """
 
 from __future__ import annotations
@@ -31,18 +34,20 @@ def main():
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--module", choices=["tmes", "ttp"], default="tmes")
     args = parser.parse_args()
     links = tempfile.mkdtemp(prefix="emailsec-profile-")
     os.makedirs(os.path.join(links, "ansible_collections", "emailsec"))
     os.symlink(ROOT, os.path.join(links, "ansible_collections", "emailsec", "tracking"))
     sys.path.insert(0, links)
     from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
-    from ansible_collections.emailsec.tracking.plugins.modules import tmes_mail_tracking_info  # pylint: disable=import-outside-toplevel
-    from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import (  # pylint: disable=import-outside-toplevel
-        ModuleExit, patch_module_args)
+    # pylint: disable=import-outside-toplevel
+    from ansible_collections.emailsec.tracking.plugins.modules import mimecast_ttp_log_info, tmes_mail_tracking_info
+    from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import ModuleExit, patch_module_args
 
     sandbox = subprocess.Popen([sys.executable, "-m", "tests.sandbox", "--port", "0", "--seed", "17",
-                                "--tmes-records", "240000", "--latency-ms", str(args.latency_ms), "--processes", "2"],
+                                "--tmes-records", "240000", "--latency-ms", str(args.latency_ms), "--processes", "2",
+                                "--ttp-records", str(args.records if args.module == "ttp" else 100)],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     info = json.loads(sandbox.stdout.readline())
     try:
@@ -54,6 +59,15 @@ def main():
                        "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"), "concurrency": args.concurrency,
                        "_ansible_remote_tmp": "/tmp",
                        "_ansible_keep_remote_files": False}
+        module = tmes_mail_tracking_info
+        if args.module == "ttp":
+            module = mimecast_ttp_log_info
+            module_args = {"base_url": info["url"], "client_id": info["mimecast"]["client_id"],
+                           "client_secret": info["mimecast"]["client_secret"], "log_type": "url",
+                           "start": (end - datetime.timedelta(days=29, hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                           "end": module_args["end"], "user": "acme.example", "page_size": 500,
+                           "concurrency": args.concurrency, "_ansible_remote_tmp": "/tmp",
+                           "_ansible_keep_remote_files": False}
         if args.dest:
             module_args["dest"] = os.path.join(links, "out.jsonl")
 
@@ -70,7 +84,7 @@ def main():
                 with open(os.devnull, "w", encoding="utf-8") as null:
                     stdout, sys.stdout = sys.stdout, null
                     try:
-                        tmes_mail_tracking_info.main()
+                        module.main()
                     except SystemExit:
                         pass
                     finally:
