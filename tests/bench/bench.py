@@ -296,11 +296,11 @@ class Bench:
             start = end - datetime.timedelta(days=29, hours=12)
             mimecast_time = "%Y-%m-%dT%H:%M:%S+0000"
             floor_lines = os.path.join(self.tmp, "ttp-floor.jsonl")
-            wall, peak, output, cpu, served = measure([sys.executable, os.path.join(BENCH, "ttp_floor.py"), sandbox.url,
-                                          sandbox.info["mimecast"]["client_id"],
-                                          sandbox.info["mimecast"]["client_secret"], start.strftime(mimecast_time),
-                                          (end + datetime.timedelta(seconds=1)).strftime(mimecast_time), TTP_DOMAIN,
-                                          floor_lines], sandbox=sandbox)
+            floor_command = [sys.executable, os.path.join(BENCH, "ttp_floor.py"), sandbox.url,
+                             sandbox.info["mimecast"]["client_id"], sandbox.info["mimecast"]["client_secret"],
+                             start.strftime(mimecast_time),
+                             (end + datetime.timedelta(seconds=1)).strftime(mimecast_time), TTP_DOMAIN, floor_lines]
+            wall, peak, output, cpu, served = measure(floor_command, sandbox=sandbox)
             read, kept = (int(n) for n in output.split()[-2:])
             print("Mimecast URL protect log, 100 ms latency a request, %d rows read, %d kept (users of %s)"
                   % (read, kept, TTP_DOMAIN), flush=True)
