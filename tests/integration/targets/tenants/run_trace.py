@@ -15,7 +15,8 @@ import ansible_runner
 
 directory, inventory, forks, env, extravars = sys.argv[1:6]
 here = os.path.dirname(os.path.abspath(__file__))
-collection = os.path.abspath(os.path.join(here, "..", "..", "..", ".."))
+# the collection the run uses (ansible-test runs this target from a copy of the target folder alone)
+collection = os.environ.get("COLLECTION_ROOT") or os.path.abspath(os.path.join(here, "..", "..", "..", ".."))
 data = os.path.join(directory, "runner")
 os.makedirs(os.path.join(data, "project"), exist_ok=True)
 shutil.copy(os.path.join(collection, "playbooks", "trace_message.yml"), os.path.join(data, "project"))

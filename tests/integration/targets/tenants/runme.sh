@@ -20,7 +20,7 @@ print(json.dumps({"TMES_API_URL": sb["url"], "TMES_USERNAME": sb["tmes"]["userna
 
 # every tenant at once (forks 5), as an AWX job with the environment's credentials attached: the failing tenant
 # fails alone, the others are traced and reported, set_stats hands on each tenant's own summary
-if "$SANDBOX_PYTHON" run_trace.py "$SANDBOX_DIR" "$SANDBOX_DIR/tenants.yml" 5 "$environment" \
+if COLLECTION_ROOT=$SANDBOX_ROOT "$SANDBOX_PYTHON" run_trace.py "$SANDBOX_DIR" "$SANDBOX_DIR/tenants.yml" 5 "$environment" \
         "{\"trace_hosts\": \"tenants\", \"message_trace_sender_domain\": \"$domain\", \"trace_report_dir\": \"$SANDBOX_DIR/reports\"}"; then
     echo "the trace should fail for tenant-c (wrong key) at the end" >&2
     exit 1
