@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import json
-import os
 
 import pytest
 import requests
@@ -26,23 +24,11 @@ from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast import
 from ansible_collections.emailsec.tracking.plugins.modules import mimecast_managed_url
 from ansible_collections.emailsec.tracking.tests.unit.plugins.module_utils.helpers import ScriptedSession, response
 from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import run_module
+from ansible_collections.emailsec.tracking.tests.unit.plugins.modules.utils import sample as capture
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-SAMPLE_DIRS = (os.path.join(ROOT, "tests", "unit", "fixtures", "real-samples"),
-               os.path.join(os.path.dirname(ROOT), "shared", "api", "real-samples"))
 BASE = "https://mc.example"
 ARGS = {"base_url": BASE, "access_key": "mc-access", "secret_key": "c2VjcmV0", "app_id": "mc-app",
         "app_key": "mc-app-key", "retry_max_delay": 0}
-
-
-def capture(name):
-    for directory in SAMPLE_DIRS:
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            with open(path) as handle:
-                return json.load(handle)["body"]
-    raise AssertionError("the capture %s is in neither %s" % (name, " nor ".join(SAMPLE_DIRS)))
 
 
 LISTED = capture("mimecast-managedurl-rapid7-1.json")      # 10 of 31 entries, meta.pagination.next
