@@ -22,7 +22,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import threading
 
 from .faults import FaultError, parse_spec
 from .server import SandboxServer, SandboxState, credentials
@@ -78,6 +77,9 @@ def parse_args(argv):
     parser.add_argument("--processes", type=int, default=1,
                         help="serve from this many processes (for benchmarks: faults, counters, request ids and "
                              "tokens are then kept per process, so tests use the default of 1)")
+    parser.add_argument("--prerender", action="store_true",
+                        help="render every accepted TMES record before serving (benchmarks: the sandbox then spends "
+                             "next to no CPU a page, since it shares the cores with what is measured)")
     parser.add_argument("--verbose", action="store_true", help="log every request to standard error")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -98,6 +100,10 @@ def exports(args) -> str:
            "MIMECAST_BASE_URL": url, "MIMECAST_CLIENT_ID": creds["mimecast"]["client_id"],
            "MIMECAST_CLIENT_SECRET": creds["mimecast"]["client_secret"]}
     return "\n".join("export %s=%s" % (k, shlex.quote(v)) for k, v in env.items())
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT: stop serving."""
 
 
 def main(argv=None):
@@ -137,13 +143,18 @@ def main(argv=None):
     except ValueError as exc:
         print("sandbox: %s" % exc, file=sys.stderr)
         return 2
+    if args.prerender:  # before the fork, so that every serving process has the bytes
+        state.tmes_data.prerender()
     info = state.describe(server.url)
     if cert:
         info["ca_path"] = os.path.abspath(cert)
     print(json.dumps(info), flush=True)
 
     def stop(signum, frame):  # pylint: disable=unused-argument
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        # leave serve_forever by an exception: a handler that started a thread to call server.shutdown() could
+        # deadlock, when the signal lands while the main thread holds threading's own lock (starting a
+        # request's thread), which is what happened under eight clients
+        raise _Stopped()
 
     children = []
     for dummy in range(max(0, args.processes - 1)):
@@ -160,6 +171,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop)
     try:
         server.serve_forever()
+    except _Stopped:
+        pass
     finally:
         for pid in children:
             os.kill(pid, signal.SIGTERM)

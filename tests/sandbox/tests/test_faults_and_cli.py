@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import sys
 import time
 import urllib.parse
@@ -311,3 +312,32 @@ def test_a_busy_port_gets_a_clear_message_not_a_traceback():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_prerendered_sandbox_of_two_processes_serves_and_stops_under_load():
+    """--prerender serves every record; two processes stop on SIGTERM while eight clients are in the middle of
+    requests (a stop handler that started a thread could deadlock there, and the caller waited forever)."""
+    for attempt in range(3):
+        process, info = _start_cli("--seed", "5", "--tmes-records", "3000", "--prerender", "--processes", "2",
+                                   "--latency-ms", "20")
+        api = Clients(_Described(info))
+        stop = threading.Event()
+        try:
+            if attempt == 0:
+                logs, pages = api.tmes_all(tmes_params(limit="100"))
+                assert pages > 3 and len({log["mailID"] for log in logs}) == len(logs)
+
+            def hammer():
+                while not stop.is_set():
+                    try:
+                        api.tmes(tmes_params(limit="50"))
+                    except requests.RequestException:
+                        return
+
+            threads = [threading.Thread(target=hammer, daemon=True) for dummy in range(8)]
+            for thread in threads:
+                thread.start()
+            time.sleep(0.3 + 0.2 * attempt)
+        finally:
+            _stop(process)
+            stop.set()

@@ -144,6 +144,35 @@ def test_paging_returns_every_record_exactly_once(api, sandbox):
     assert [parse(log["genTime"]) for log in logs] == sorted(parse(log["genTime"]) for log in logs)
 
 
+def test_pages_are_compact_json_as_one_dumps_of_the_page_would_be(api):
+    """The records are rendered once and joined as bytes: a page must read exactly as json.dumps of it, with and
+    without a next token, and the policy event log too."""
+    first = api.tmes(dict(window(), type="accepted_traffic", limit="7"))
+    body = first.json()
+    assert list(body) == ["nextToken", "logs"] and len(body["logs"]) == 7
+    assert first.content == json.dumps(body, separators=(",", ":")).encode("utf-8")
+    last = api.tmes(dict(window(0.02), type="blocked_traffic"))
+    if last.status_code == 200:
+        assert list(last.json()) == ["logs"]
+        assert last.content == json.dumps(last.json(), separators=(",", ":")).encode("utf-8")
+    events = api.http.get(api.url + "/api/v1/log/policyeventlog", params=dict(window(), event="threat", limit="5"),
+                          auth=api.tmes_auth(), timeout=30)
+    assert events.status_code == 200 and len(events.json()["logs"]) == 5
+    assert events.content == json.dumps(events.json(), separators=(",", ":")).encode("utf-8")
+
+
+def test_records_rendered_once_are_the_records():
+    now_ms = int(time.time() * 1000)
+    one = datamod.TmesData(3, 2000, now_ms, datamod.Campaign(3), 30)
+    other = datamod.TmesData(3, 2000, now_ms, datamod.Campaign(3), 30)
+    one.prerender()
+    positions = list(one.index("accepted_traffic", None, None).positions)
+    assert len(one._json) == len(positions) > 1000  # pylint: disable=protected-access
+    for pos in positions:
+        assert one.record_json(pos) == other.record_json(pos)
+        assert json.loads(one.record_json(pos)) == other.record(pos)
+
+
 def test_default_limit_is_500(api):
     body = api.tmes(dict(window(), type="accepted_traffic")).json()
     assert len(body["logs"]) == 500 and "nextToken" in body
