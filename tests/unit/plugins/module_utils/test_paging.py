@@ -450,3 +450,36 @@ def test_records_a_slice_sends_again_from_the_slice_before_are_dropped_in_the_me
     expected = kept if not query else [value for r in kept for value in (r["mailID"], r["subject"])]
     assert [json.loads(line) for line in dest.read_text().splitlines()] == expected
     assert outcome.file_info["sha256"] == hashlib.sha256(dest.read_bytes()).hexdigest()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_the_record_encoder_made_once_writes_what_json_dumps_writes(value):
+    from ansible_collections.emailsec.tracking.plugins.module_utils._paging import _ENCODE
+
+    assert _ENCODE(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_the_record_encoder_refuses_what_json_cannot_hold():
+    from ansible_collections.emailsec.tracking.plugins.module_utils._paging import _ENCODE
+
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _ENCODE({"a": [object()]})
+    with pytest.raises(TypeError):
+        _ENCODE({("a", "b"): 1})
+
+
+def test_without_the_c_encoder_the_standard_call_is_used(monkeypatch):
+    from ansible_collections.emailsec.tracking.plugins.module_utils import _paging
+
+    assert getattr(_paging._ENCODE, "__self__", None) is None  # pylint: disable=protected-access
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    encode = _paging._record_encoder()  # pylint: disable=protected-access
+    assert getattr(encode, "__self__", None).__class__ is json.JSONEncoder
+    assert encode({"a": [1, "é"]}) == '{"a":[1,"é"]}'
