@@ -648,6 +648,8 @@ def _handled(handled):
 def _clicked_why(clicker):
     urls = _list(clicker.get("urls"))
     more = " and %d more" % (len(urls) - 3) if len(urls) > 3 else ""
+    if clicker.get("urls_truncated") is True:
+        more = " and more (%d listed)" % len(urls) if len(urls) > 3 else " and more"
     what = "clicked %s" % (", ".join(str(u) for u in urls[:3]) + more if urls else "a link")
     when = " first at %s" % clicker["first_click"] if _text(clicker.get("first_click")) else ""
     blocked = (" (Mimecast blocked or warned on a click, but a warning page can be passed and the mail may have "

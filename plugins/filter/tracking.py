@@ -375,14 +375,16 @@ def _clickers(clicks, delivered_to, at_risk_to, recipients):
         if user is None:
             continue
         count = _number(entry.get("clicks"))
-        one = merged.setdefault(user, {"user": user, "times": [], "clicks": 0, "urls": [], "scan_results": [],
-                                       "blocked": False})
+        one = merged.setdefault(user, {"user": user, "times": [], "clicks": 0, "urls": [], "urls_truncated": False,
+                                       "scan_results": [], "blocked": False})
         one["clicks"] += int(count) if count is not None and count > 0 else 1
         for key in ("first_click", "last_click"):
             stamp = _utc_iso(entry.get(key))
             if stamp:
                 one["times"].append(stamp)
         one["urls"] = _unique(one["urls"] + [_text(u) for u in _list(entry.get("urls"))])
+        # the module keeps the first 20 URLs a user clicked and says when there were more
+        one["urls_truncated"] = one["urls_truncated"] or entry.get("urls_truncated") is True
         one["scan_results"] = _unique(one["scan_results"] + [_text(r) for r in _list(entry.get("scan_results"))])
         one["blocked"] = one["blocked"] or entry.get("blocked") is True
     out = []

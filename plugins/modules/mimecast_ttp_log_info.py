@@ -218,8 +218,11 @@ users:
   description:
     - URL logs only - one entry a user who clicked (C(User Click) rows, and rows without C(creationMethod)), sorted
       by address; distribution lists that only had an C(Entry Scan) are not here.
-    - C(first_click) and C(last_click) in UTC; C(urls) and C(scan_results) each once; C(blocked) when any of the
-      user's clicks was blocked (see the notes for the words that count).
+    - C(first_click) and C(last_click) in UTC; C(scan_results) each once; C(blocked) when any of the user's clicks
+      was blocked (see the notes for the words that count).
+    - C(urls) each once, in the order of their first click, at most 20 - the first 20 the user clicked, the same
+      whatever O(concurrency); C(urls_truncated) is true when the user clicked more (the rows in RV(logs) or
+      O(dest) have them all). So a 30-day scan of a whole domain keeps a flat memory.
   returned: when O(log_type=url)
   type: list
   elements: dict
@@ -229,6 +232,7 @@ users:
       last_click: "2024-05-27T09:03:18.000Z"
       clicks: 1
       urls: ["http://www.abc.com/"]
+      urls_truncated: false
       scan_results: [clean]
       blocked: false
 count:

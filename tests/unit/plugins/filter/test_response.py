@@ -325,6 +325,16 @@ def test_clickers_are_not_contained_until_handled():
         done["answer"]
 
 
+def test_a_clicker_whose_urls_were_cut_says_there_were_more():
+    many = dict(CLICKERS[0], urls=["https://evil.example/%d" % n for n in range(20)], urls_truncated=True)
+    few = dict(CLICKERS[0], urls=[URL], urls_truncated=True)
+    whole = dict(CLICKERS[0], urls=["https://evil.example/%d" % n for n in range(5)])
+    why = [contained_run(trace(copies=[], clickers=[c]))["not_contained"][0]["why"] for c in (many, few, whole)]
+    assert "https://evil.example/2 and more (20 listed) first at" in why[0]
+    assert URL + " and more first at" in why[1]
+    assert "https://evil.example/2 and 2 more first at" in why[2]
+
+
 def test_clickers_without_copies_are_still_not_contained():
     answer = contained_run(trace(copies=[], clickers=CLICKERS[:1]))
     assert answer["contained"] is False and answer["copies"] == 0 and len(answer["not_contained"]) == 1

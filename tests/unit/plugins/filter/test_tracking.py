@@ -267,17 +267,21 @@ def test_summary_with_clicks_lists_the_clickers_apart_from_who_only_received():
     assert s["clickers"] == [
         {"user": "anna@acme.example", "first_click": "2026-11-22T07:03:18.000Z",
          "last_click": "2026-11-22T07:40:00.000Z", "clicks": 2, "urls": ["https://evil.example/pay"],
-         "scan_results": ["clean"], "blocked": False, "received": "delivered"},
+         "urls_truncated": False, "scan_results": ["clean"], "blocked": False, "received": "delivered"},
         # a clicker the trace has no mail for (a forward): listed, with received null; times in UTC
         {"user": "zoe@acme.example", "first_click": "2026-11-22T08:00:00.000Z",
          "last_click": "2026-11-22T08:00:00.000Z", "clicks": 1, "urls": ["https://evil.example/pay?x=1"],
-         "scan_results": ["malicious"], "blocked": True, "received": None},
+         "urls_truncated": False, "scan_results": ["malicious"], "blocked": True, "received": None},
     ]
     # the same address twice (case) is one clicker; an empty click log is nobody, not unknown
     twice = tracking_summary(records, [USERS[0], dict(USERS[0], user="ANNA@acme.example", clicks=1,
                                                       first_click="2026-11-22T06:59:00Z", blocked=True)])
     assert twice["clicked_by"] == ["anna@acme.example"] and twice["clicks"] == 3
     assert twice["clickers"][0]["first_click"] == "2026-11-22T06:59:00.000Z" and twice["clickers"][0]["blocked"]
+    # the module listed only the first URLs of one of them: the merged clicker says so
+    cut = tracking_summary(records, [USERS[0], dict(USERS[0], urls=["https://evil.example/b"], urls_truncated=True)])
+    assert cut["clickers"][0]["urls"] == ["https://evil.example/pay", "https://evil.example/b"]
+    assert cut["clickers"][0]["urls_truncated"] is True
     nobody = tracking_summary(records, [])
     assert nobody["clicked_by"] == [] and nobody["clicks"] == 0
     assert nobody["received_only"] == ["anna@acme.example", "carla@acme.example"]

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 import os
+import random
 import threading
 
 import pytest
@@ -428,6 +429,87 @@ def test_clickers_keep_first_and_last_click_and_bounded_identities():
     assert user["clicks"] == total and user["user"] == "u@x.example"
     assert user["first_click"] == "2026-11-01T00:00:00.000Z" and user["last_click"] == "2026-11-28T00:00:59.000Z"
     assert len(clickers._seen._keys) <= RECENT_KEYS  # pylint: disable=protected-access
+
+
+
+def test_clickers_keep_the_urls_first_clicked_whatever_the_order_and_say_there_were_more():
+    from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_ttp import (
+        MAX_USER_URLS, Clickers, row_key)
+
+    click = row_key("url")
+    # 30 URLs, each clicked three times a few hours apart; URL n first at hour n (two share hour 7: by URL);
+    # a URL whose clicks lack a time sorts after every timed one
+    rows = []
+    for n in range(30):
+        hour = 7 if n == 8 else n
+        for again in range(3):
+            rows.append({"userEmailAddress": "u@x.example", "url": "https://a.example/%02d" % n,
+                         "date": "2026-11-%02dT%02d:00:00+0000" % (2 + again, hour), "creationMethod": "User Click",
+                         "messageId": "<%d.%d@x>" % (n, again)})
+    rows.append({"userEmailAddress": "u@x.example", "url": "https://a.example/no-time",
+                 "creationMethod": "User Click", "messageId": "<t@x>"})
+    outputs = []
+    for seed in range(6):
+        shuffled = list(rows)
+        random.Random(seed).shuffle(shuffled)
+        clickers = Clickers()
+        for row in shuffled:
+            clickers.add(click(row), row)
+        outputs.append(clickers.users())
+    user = outputs[0][0]
+    assert all(out == outputs[0] for out in outputs), "the kept URLs depend on the order rows arrive in"
+    expected = ["https://a.example/%02d" % n for n in (0, 1, 2, 3, 4, 5, 6, 7, 8)] + \
+        ["https://a.example/%02d" % n for n in range(9, 9 + MAX_USER_URLS - 9)]
+    assert user["urls"] == expected and len(user["urls"]) == MAX_USER_URLS == 20
+    assert user["urls_truncated"] is True and user["clicks"] == len(rows)
+    # as many URLs as the bound, or fewer: all of them, nothing truncated
+    clickers = Clickers()
+    for row in rows:
+        if row["url"] < "https://a.example/%02d" % MAX_USER_URLS:
+            clickers.add(click(row), row)
+    user = clickers.users()[0]
+    assert len(user["urls"]) == MAX_USER_URLS and user["urls_truncated"] is False
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2021-10-16T14:45:34+0000", "2021-10-16T14:45:34+00:00"),
+    (" 2021-10-16T14:45:34+0000 ", "2021-10-16T14:45:34+00:00"),
+    ("2021-10-16T14:45:34+0130", "2021-10-16T13:15:34+00:00"),
+    ("2021-10-16T00:15:34-0530", "2021-10-16T05:45:34+00:00"),
+    ("2024-02-29T23:59:59+0000", "2024-02-29T23:59:59+00:00"),
+    ("2023-02-29T10:00:00+0000", None),  # no such day
+    ("2021-10-16T24:00:00+0000", None),
+    ("2021-10-16 14:45:34+0000", None),
+    ("2021-10-16T14:45:34Z", "2021-10-16T14:45:34+00:00"),  # another form: strptime reads it
+    ("2021-1-16T14:45:34+00000", None),
+    ("2021-10-16T14:4_:34+0000", None),
+    ("", None), (None, None), (1634395534, None),
+])
+def test_row_times_read_by_position_agree_with_strptime(value, expected):
+    from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_ttp import parse_row_time
+
+    moment = parse_row_time(value)
+    assert (moment.isoformat() if moment else None) == expected
+    if isinstance(value, str):
+        try:
+            slow = datetime.datetime.strptime(value.strip(), "%Y-%m-%dT%H:%M:%S%z").astimezone(datetime.timezone.utc)
+        except ValueError:
+            slow = None
+        assert moment == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime.datetime(1971, 1, 1), max_value=datetime.datetime(9998, 12, 31)),
+       st.integers(min_value=-2359, max_value=2359))
+def test_any_row_time_in_the_captured_form_reads_as_strptime_reads_it(moment, offset):
+    from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_ttp import parse_row_time
+
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S") + "%s%04d" % ("-" if offset < 0 else "+", abs(offset))
+    try:
+        slow = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z").astimezone(datetime.timezone.utc)
+    except ValueError:  # minutes above 59 in the offset
+        slow = None
+    assert parse_row_time(text) == slow
 
 
 @pytest.mark.parametrize("query", [None, "[].[mailID, subject][]"])
