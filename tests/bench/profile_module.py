@@ -35,6 +35,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--module", choices=["tmes", "ttp"], default="tmes")
+    parser.add_argument("--save", help="also write the profile to this file (for pstats)")
     args = parser.parse_args()
     links = tempfile.mkdtemp(prefix="emailsec-profile-")
     os.makedirs(os.path.join(links, "ansible_collections", "emailsec"))
@@ -93,6 +94,8 @@ def main():
                 profile.disable()
                 basic.AnsibleModule.exit_json = original
         elapsed = time.monotonic() - started
+        if args.save:
+            profile.dump_stats(args.save)
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
         cpu = pstats.Stats(profile).total_tt
