@@ -17,6 +17,8 @@ options:
       - Stop after this many matching records and return C(next_token), which fetches exactly the rest when given to
         O(token) in a later run.
       - Counts the records that pass the matching options and O(query).
+      - A record the vendor sends twice in a row exactly where a run stopped (a repeat at a page edge) comes once
+        in each run, because the later run cannot know what the first one kept; a run never holds a record twice.
     type: int
   token:
     description:
