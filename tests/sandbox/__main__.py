@@ -78,8 +78,10 @@ def parse_args(argv):
                         help="serve from this many processes (for benchmarks: faults, counters, request ids and "
                              "tokens are then kept per process, so tests use the default of 1)")
     parser.add_argument("--prerender", action="store_true",
-                        help="render every accepted TMES record before serving (benchmarks: the sandbox then spends "
-                             "next to no CPU a page, since it shares the cores with what is measured)")
+                        help="render every accepted TMES record before serving, and keep every record rendered "
+                             "(benchmarks under latency: the sandbox then spends next to no CPU a page, as it shares "
+                             "the cores with the concurrent clients measured); without it a page is rendered when "
+                             "asked for")
     parser.add_argument("--verbose", action="store_true", help="log every request to standard error")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):

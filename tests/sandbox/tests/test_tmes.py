@@ -165,6 +165,9 @@ def test_records_rendered_once_are_the_records():
     now_ms = int(time.time() * 1000)
     one = datamod.TmesData(3, 2000, now_ms, datamod.Campaign(3), 30)
     other = datamod.TmesData(3, 2000, now_ms, datamod.Campaign(3), 30)
+    assert one._json is None  # pylint: disable=protected-access
+    one.record_json(0)
+    assert one._json is None  # nothing kept without prerender  # pylint: disable=protected-access
     one.prerender()
     positions = list(one.index("accepted_traffic", None, None).positions)
     assert len(one._json) == len(positions) > 1000  # pylint: disable=protected-access
