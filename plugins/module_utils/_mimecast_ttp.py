@@ -123,7 +123,7 @@ def _row_time_by_position(text):
     moment = datetime.datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
                                int(text[17:19]), tzinfo=UTC)
     hours, minutes = int(text[20:22]), int(text[22:24])
-    if minutes > 59:
+    if hours > 23 or minutes > 59:  # strptime refuses them too
         raise ValueError("not an offset: %s" % text[19:])
     offset = datetime.timedelta(hours=hours, minutes=minutes)
     return moment - offset if text[19] == "+" else moment + offset

@@ -202,9 +202,14 @@ class RecentKeys:
 
 
 class _AllNew:
-    """No de-duplication: every key is new.  For the parts of the window fetched concurrently, whose chunks all go
-    through the merge's own de-duplication in window order (a record sent twice at a page edge inside a part, or at
-    the edge of two parts, is removed there), so that a record is looked up once, as when the parts run in order."""
+    """No de-duplication: every key is new.  For the parts of the window fetched concurrently when every record is
+    its own output (no matching, no query): their chunks then hold every key and all go through the merge's own
+    de-duplication in window order (a record sent twice at a page edge inside a part, or at the edge of two parts,
+    is removed there), so that a record is looked up once, as when the parts run in order.
+
+    With matching or a query a part keeps its own: in order, a record's key counts as seen before it is matched,
+    so a first copy that does not match hides a second that does; a chunk holds the kept records' keys only, so
+    the merge alone could not know the first copy."""
 
     @staticmethod
     def fresh(keys):
@@ -245,7 +250,7 @@ class Pipeline:
             return self.query.apply([record])
         return [record]
 
-    def _plain(self):
+    def plain(self):
         """True when every record is its own one output: no matching, no query, no subclass's own run."""
         return self.matcher is None and self.query is None and type(self).run is Pipeline.run
 
@@ -266,7 +271,7 @@ class Pipeline:
         else:
             chosen = [page[p] for p in positions]
             keys = [keys[p] for p in positions]
-        if self._plain():
+        if self.plain():
             indexes = range(start, start + len(page)) if chosen is page else [p + start for p in positions]
             kept_keys, outputs, counts = keys, chosen, None
         else:
@@ -594,8 +599,9 @@ def run(slices, fetch, pipeline, sink, max_records=None, concurrency=1, allow_pa
 def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encode, recent=None):
     """Fetch one slice page by page; ``emit(chunk)`` gets each page's kept records as one _Chunk.
 
-    ``recent`` is the de-duplication to use: the merge's own when the slices run in order, _AllNew for a slice
-    fetched in a worker (the merge de-duplicates its chunks), so that a record is looked up once either way.
+    ``recent`` is the de-duplication to use: the merge's own when the slices run in order; for a slice fetched in
+    a worker, _AllNew when every record is kept (the merge de-duplicates its chunks, so a record is looked up once
+    either way), else None: a RecentKeys of its own.
     """
     result = _SliceResult(spec)
     if recent is None:
@@ -712,12 +718,13 @@ def _run_concurrently(slices, fetch, pipeline, merger, allow_partial, stop, outc
     from concurrent.futures import ThreadPoolExecutor
 
     budget = merger.budget()
+    plain = pipeline.plain()
 
     def work(spec):
         buffer = _Buffer(spill_dir if merger.sink.spills else None)
         try:
             result = _fetch_slice(spec, fetch, pipeline, stop, budget, buffer.add, allow_partial, merger.sink.encode,
-                                  _AllNew)
+                                  _AllNew if plain else None)
         except BaseException:
             buffer.close()
             raise

@@ -150,32 +150,41 @@ def main(argv=None):
     info = state.describe(server.url)
     if cert:
         info["ca_path"] = os.path.abspath(cert)
-    print(json.dumps(info), flush=True)
 
     def stop(signum, frame):  # pylint: disable=unused-argument
         # leave serve_forever by an exception: a handler that started a thread to call server.shutdown() could
         # deadlock, when the signal lands while the main thread holds threading's own lock (starting a
-        # request's thread), which is what happened under eight clients
+        # request's thread), which is what happened under eight clients; a second signal is ignored, so that the
+        # cleanup below always ends every child and closes the socket
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise _Stopped()
 
+    parent = os.getpid()
     children = []
-    for dummy in range(max(0, args.processes - 1)):
-        pid = os.fork()
-        if pid == 0:  # a child serves from the same listening socket until its parent ends it
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
-                server.serve_forever()
-            finally:
-                os._exit(0)  # pylint: disable=protected-access
-        children.append(pid)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
+        for dummy in range(max(0, args.processes - 1)):
+            pid = os.fork()
+            if pid == 0:  # a child serves from the same listening socket until its parent ends it
+                try:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    server.serve_forever()
+                finally:
+                    os._exit(0)  # pylint: disable=protected-access
+            children.append(pid)
+        # the line a caller waits for comes once every process serves and the stop handler is in place
+        print(json.dumps(info), flush=True)
         server.serve_forever()
     except _Stopped:
         pass
     finally:
+        if os.getpid() != parent:  # a signal that reached a child before it took the default handler
+            os._exit(0)  # pylint: disable=protected-access
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for pid in children:
             os.kill(pid, signal.SIGTERM)
             os.waitpid(pid, 0)

@@ -327,10 +327,12 @@ def test_a_prerendered_sandbox_of_two_processes_serves_and_stops_under_load():
                 logs, pages = api.tmes_all(tmes_params(limit="100"))
                 assert pages > 3 and len({log["mailID"] for log in logs}) == len(logs)
 
+            answered = []
+
             def hammer():
                 while not stop.is_set():
                     try:
-                        api.tmes(tmes_params(limit="50"))
+                        answered.append(api.tmes(tmes_params(limit="50")).status_code)
                     except requests.RequestException:
                         return
 
@@ -338,6 +340,42 @@ def test_a_prerendered_sandbox_of_two_processes_serves_and_stops_under_load():
             for thread in threads:
                 thread.start()
             time.sleep(0.3 + 0.2 * attempt)
+            assert answered and set(answered) == {200}
         finally:
             _stop(process)
             stop.set()
+
+
+def _children(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry, encoding="ascii", errors="replace") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def test_a_second_signal_while_stopping_still_ends_every_process():
+    for gap in (0.0005, 0.002, 0.01):
+        process, info = _start_cli("--tmes-records", "50", "--processes", "4")
+        children = _children(process.pid)
+        assert len(children) == 3
+        process.send_signal(signal.SIGTERM)
+        time.sleep(gap)
+        try:
+            process.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        assert process.wait(timeout=20) == 0
+        assert "Traceback" not in process.stderr.read()
+        # the parent reaps its children before it exits: none may be left, serving or not
+        alive = [c for c in children if os.path.exists("/proc/%d/stat" % c)
+                 and open("/proc/%d/stat" % c, encoding="ascii").read().rsplit(")", 1)[1].split()[0] != "Z"]
+        for child in alive:
+            os.kill(child, signal.SIGKILL)
+        assert alive == [], "children left serving after the sandbox stopped"
