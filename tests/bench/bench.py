@@ -262,9 +262,9 @@ class Bench:
                     figures = median_of(self.runs, self.playbook("module.yml", **self.tmes_vars(
                         slow, start, end, dest=dest, concurrency=workers)), self.env, slow)
                     digests[workers] = digest(dest)
+                    row = {"": "ab", "_50k": "cd", "_200k": "ef"}[suffix][workers == 8]
                     self.record("latency_c%d%s" % (workers, suffix), "5%s module, 100 ms latency, %d records, "
-                                "concurrency %d" % ({"": "", "_50k": "b", "_200k": "c"}[suffix], count, workers),
-                                figures, records=count)
+                                "concurrency %d" % (row, count, workers), figures, records=count)
                 self.results["latency_c8" + suffix]["same_records_as_c1"] = digests[1] == digests[8]
 
             mc_end = datetime.datetime.now(UTC).replace(microsecond=0) - datetime.timedelta(minutes=5)
