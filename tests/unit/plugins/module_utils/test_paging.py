@@ -245,17 +245,23 @@ def test_recent_keys_forget_the_oldest():
     assert recent.seen("a") is False and recent.seen(None) is False
 
 
+def records_resent(page_sizes, duplicate_positions):
+    """As many records as the pages hold, and the stream the vendor sends: each record at a given position sent
+    twice in a row."""
+    total = sum(page_sizes)
+    records = make_records(total) if total else []
+    stream = list(records)
+    for pos in sorted(set(p for p in duplicate_positions if p < len(stream)), reverse=True):
+        stream.insert(pos + 1, stream[pos])
+    return records, stream
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=30),
        st.lists(st.integers(min_value=0, max_value=200), max_size=30), st.integers(min_value=1, max_value=8),
        st.integers(min_value=1, max_value=4))
 def test_any_paging_collects_the_set_once(page_sizes, duplicate_positions, slice_count, concurrency):
-    total = sum(page_sizes)
-    records = make_records(total) if total else []
     # pages of the given sizes (zeros are empty pages), duplicates re-sent at page edges
-    stream = list(records)
-    for pos in sorted(set(p for p in duplicate_positions if p < len(stream)), reverse=True):
-        stream.insert(pos + 1, stream[pos])
+    records, stream = records_resent(page_sizes, duplicate_positions)
 
     def fetch(spec, stop):
         inside = [r for r in stream if spec.window.start <= T0 + datetime.timedelta(seconds=r["t"]) <= spec.window.end]
@@ -283,11 +289,7 @@ def test_any_paging_to_a_file_with_a_limit_then_resume_gives_the_set_once(page_s
     A record the vendor sends again just after the point where a run stopped comes again in the next run (a resumed
     run cannot know the keys of the run before it): so the runs together give each record once after their repeats
     across a resume point are removed, and never lose or reorder one."""
-    total = sum(page_sizes)
-    records = make_records(total) if total else []
-    stream = list(records)
-    for pos in sorted(set(p for p in duplicate_positions if p < len(stream)), reverse=True):
-        stream.insert(pos + 1, stream[pos])
+    records, stream = records_resent(page_sizes, duplicate_positions)
 
     def fetch(spec, stop):
         # the pages of a part are fixed, as a vendor's are: a token names one page, whichever run asks for it
