@@ -145,6 +145,7 @@ class TmesApi:
             position, start_ms, end_ms = found
         if policy:
             index = self.data.policy_index(params.get("event"), params.get("direction"), params.get("domain"))
+
             def render(pos, event=self.data.policy_event):
                 return json.dumps(event(pos), separators=(",", ":")).encode("utf-8")
         else:

@@ -255,6 +255,7 @@ def records_resent(page_sizes, duplicate_positions):
         stream.insert(pos + 1, stream[pos])
     return records, stream
 
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=30),
        st.lists(st.integers(min_value=0, max_value=200), max_size=30), st.integers(min_value=1, max_value=8),
@@ -281,8 +282,8 @@ def test_any_paging_collects_the_set_once(page_sizes, duplicate_positions, slice
 @given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=20),
        st.lists(st.integers(min_value=0, max_value=100), max_size=20), st.integers(min_value=1, max_value=8),
        st.integers(min_value=1, max_value=4), st.integers(min_value=1, max_value=40))
-def test_any_paging_to_a_file_with_a_limit_then_resume_gives_the_set_once(page_sizes, duplicate_positions,
-                                                                         slice_count, concurrency, limit):
+def test_any_paging_to_a_file_with_a_limit_then_resume_gives_the_set_once(
+        page_sizes, duplicate_positions, slice_count, concurrency, limit):
     """Duplicates at page and part edges, several parts spilled while they wait, max_records: each run's file holds
     the next records exactly once, and resuming from its token until none is left gives every record, in order.
 
@@ -508,7 +509,6 @@ def test_clickers_keep_first_and_last_click_and_bounded_identities():
     assert user["clicks"] == total and user["user"] == "u@x.example"
     assert user["first_click"] == "2026-11-01T00:00:00.000Z" and user["last_click"] == "2026-11-28T00:00:59.000Z"
     assert len(clickers._seen._keys) <= RECENT_KEYS  # pylint: disable=protected-access
-
 
 
 def test_clickers_keep_the_urls_first_clicked_whatever_the_order_and_say_there_were_more():
