@@ -22,6 +22,8 @@ import random
 import threading
 import uuid
 
+from .reply import compact_json
+
 UTC = datetime.timezone.utc
 
 CUSTOMER_DOMAINS = ("acme.example", "acme-labs.example", "acme-retail.example")
@@ -230,7 +232,7 @@ class TmesData:
         kept = self._json
         found = None if kept is None else kept.get(pos)
         if found is None:
-            found = json.dumps(self.record(pos), separators=(",", ":")).encode("utf-8")
+            found = compact_json(self.record(pos))
             if kept is not None:
                 kept[pos] = found
         return found

@@ -8,6 +8,11 @@ from __future__ import annotations
 import json
 
 
+def compact_json(value) -> bytes:
+    """``value`` as the compact JSON the vendors send (no spaces, non-ASCII escaped), UTF-8."""
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
 class Reply:
     """An HTTP answer: status, headers and body."""
 
@@ -19,7 +24,7 @@ class Reply:
         elif isinstance(body, bytes):
             self.body = body
         else:
-            self.body = json.dumps(body, separators=(",", ":")).encode("utf-8")
+            self.body = compact_json(body)
         if self.body:
             self.headers.setdefault("Content-Type", content_type)
 

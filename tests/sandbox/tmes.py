@@ -18,14 +18,13 @@ import binascii
 import calendar
 import hashlib
 import hmac
-import json
 import os
 import re
 import struct
 import time
 import urllib.parse
 
-from .reply import Reply
+from .reply import Reply, compact_json
 
 PATH = "/api/v1/log/mailtrackinglog"
 POLICY_PATH = "/api/v1/log/policyeventlog"
@@ -147,7 +146,7 @@ class TmesApi:
             index = self.data.policy_index(params.get("event"), params.get("direction"), params.get("domain"))
 
             def render(pos, event=self.data.policy_event):
-                return json.dumps(event(pos), separators=(",", ":")).encode("utf-8")
+                return compact_json(event(pos))
         else:
             index = self.data.index(params["type"], params.get("direction"), params.get("domain"))
             render = self.data.record_json
@@ -157,15 +156,15 @@ class TmesApi:
             return Reply(204)
         last = min(first + limit, hi)
         positions = index.positions
-        # each record's bytes are rendered once (records are fixed): the page is the bytes joined, exactly the
-        # compact JSON of {"nextToken": ..., "logs": [...]}
+        # the page is its records' compact JSON joined (kept from one page to the next after --prerender), exactly
+        # the compact JSON of {"nextToken": ..., "logs": [...]}
         logs = b",".join([render(positions[k]) for k in range(first, last)])
         head = b'{"logs":['
         if last < hi:
             token = self.make_token(last - lo, start_ms, end_ms, params)
             if any(f.kind == "repeat_token" for f in faults) and "token" in params:
                 token = params["token"]
-            head = b'{"nextToken":' + json.dumps(urllib.parse.quote(token, safe="")).encode("utf-8") + b',"logs":['
+            head = b'{"nextToken":' + compact_json(urllib.parse.quote(token, safe="")) + b',"logs":['
         return Reply(200, head + logs + b"]}")
 
     def _check(self, params: dict, policy=False):
