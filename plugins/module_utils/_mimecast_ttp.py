@@ -120,12 +120,10 @@ _FROM_ISO = datetime.datetime.fromisoformat if sys.version_info >= (3, 11) else 
 
 
 def _row_time_by_position(text):
+    """A time in the captured form whose offset parse_row_time has checked, read by position (before 3.11)."""
     moment = datetime.datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
                                int(text[17:19]), tzinfo=UTC)
-    hours, minutes = int(text[20:22]), int(text[22:24])
-    if hours > 23 or minutes > 59:  # strptime refuses them too
-        raise ValueError("not an offset: %s" % text[19:])
-    offset = datetime.timedelta(hours=hours, minutes=minutes)
+    offset = datetime.timedelta(hours=int(text[20:22]), minutes=int(text[22:24]))
     return moment - offset if text[19] == "+" else moment + offset
 
 
@@ -140,7 +138,9 @@ def parse_row_time(value):
         return None
     text = value.strip()
     if _ROW_TIME.match(text):
-        if text[22] > "5":  # minutes of the offset above 59: fromisoformat would carry them into the hours
+        # offsets strptime refuses, for both readings: hours above 23, minutes above 59 (which fromisoformat would
+        # carry into the hours)
+        if text[20:22] > "23" or text[22] > "5":
             return None
         try:
             if _FROM_ISO is None:
@@ -228,9 +228,10 @@ class Clickers:
             if not isinstance(user, str) or not user.strip():
                 self.nameless += 1
                 return
-            entry = self._users.get(user.strip().lower())
+            name = user.strip().lower()
+            entry = self._users.get(name)
             if entry is None:
-                entry = self._users[user.strip().lower()] = {
+                entry = self._users[name] = {
                     "first": None, "last": None, "clicks": 0, "urls": {}, "more": False, "cut": None,
                     "scan_results": set(), "blocked": False}
             entry["clicks"] += 1

@@ -14,6 +14,7 @@ import os
 import random
 import tempfile
 import threading
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -565,12 +566,15 @@ def test_clickers_keep_the_urls_first_clicked_whatever_the_order_and_say_there_w
     ("2021-10-16T14:45:34Z", "2021-10-16T14:45:34+00:00"),  # another form: strptime reads it
     ("2021-1-16T14:45:34+00000", None),
     ("2021-10-16T14:4_:34+0000", None),
+    ("2021-10-16T14:45:34+2400", None), ("2021-10-16T14:45:34-0060", None),  # offsets strptime refuses
     ("", None), (None, None), (1634395534, None),
 ])
-def test_row_times_read_by_position_agree_with_strptime(value, expected):
-    from ansible_collections.emailsec.tracking.plugins.module_utils._mimecast_ttp import parse_row_time
+@pytest.mark.parametrize("by_position", [False, True])  # the C ISO parser (3.11 and newer), or by position
+def test_row_times_read_by_position_agree_with_strptime(value, expected, by_position):
+    from ansible_collections.emailsec.tracking.plugins.module_utils import _mimecast_ttp
 
-    moment = parse_row_time(value)
+    with mock.patch.object(_mimecast_ttp, "_FROM_ISO", None if by_position else _mimecast_ttp._FROM_ISO):
+        moment = _mimecast_ttp.parse_row_time(value)
     assert (moment.isoformat() if moment else None) == expected
     if isinstance(value, str):
         try:
@@ -593,11 +597,8 @@ def test_any_row_time_in_the_captured_form_reads_as_strptime_reads_it(moment, of
         slow = None
     assert _mimecast_ttp.parse_row_time(text) == slow
     # the reading by position, which Pythons before 3.11 use
-    try:
-        by_position = _mimecast_ttp._row_time_by_position(text)  # pylint: disable=protected-access
-    except (ValueError, OverflowError):
-        by_position = None
-    assert by_position == slow
+    with mock.patch.object(_mimecast_ttp, "_FROM_ISO", None):
+        assert _mimecast_ttp.parse_row_time(text) == slow
 
 
 @pytest.mark.parametrize("query", [None, "[].[mailID, subject][]"])
