@@ -122,8 +122,8 @@ options:
   slice:
     description:
       - Cut the window into consecutive parts of this length (like V(6h) or V(1d)), each searched on its own. Off by
-        default, except that O(concurrency) above 1 cuts the window into four parts per worker. One second is the
-        shortest.
+        default, except that O(concurrency) above 1 cuts the window into three parts per worker, the longest first
+        (see O(concurrency)). One second is the shortest.
       - Busy windows are split further by themselves, see O(result_cap); O(slice) saves the searches that would
         first reach the cap.
     type: str

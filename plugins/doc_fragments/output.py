@@ -32,6 +32,8 @@ options:
       - How many parts of the window are fetched at the same time, from 1 to 16.
       - The window is cut into consecutive parts that do not overlap, each fetched on its own; the records are merged
         back in time order with duplicates at the edges removed, so the result is the same as with 1.
+      - There are three parts per worker; the first third of them are the longest and the last third the shortest,
+        so that the workers finish close together even when mail comes in unevenly over the day.
       - Retries, rate limits and errors work as with 1; one part failing fails the run (or, with O(allow_partial), is
         listed in C(missing)).
     type: int

@@ -147,12 +147,14 @@ class Window:
         start_us, end_us = _micros_since_epoch(self.start), _micros_since_epoch(self.end)
         return Window(_from_micros(start_us - start_us % step_us), _from_micros(end_us - end_us % step_us))
 
-    def slices(self, count=None, size=None, step=ONE_MS):
+    def slices(self, count=None, size=None, step=ONE_MS, weights=None):
         """Consecutive, non-overlapping closed slices covering the window (cut to ``step``) exactly.
 
-        Cut either into ``count`` slices of (nearly) equal length, or into slices of
-        ``size``.  ``step`` is the vendor's time resolution: slice k ends one step
-        before slice k+1 starts, so a record exactly on an edge belongs to one slice.
+        Cut either into ``count`` slices of (nearly) equal length, into slices of ``size``, or into
+        one slice for each of ``weights`` (whole numbers), each as long as its share of their sum
+        (nearly: a slice that would be shorter than one step is left out).  ``step`` is the vendor's
+        time resolution: slice k ends one step before slice k+1 starts, so a record exactly on an
+        edge belongs to one slice.
         """
         step_us = _micros(step)
         start_us, end_us = _micros_since_epoch(self.start), _micros_since_epoch(self.end)
@@ -164,8 +166,17 @@ class Window:
             # slices of ``size``; the last one also holds the window's closing instant
             per = max(1, _micros(size) // step_us)
             count = max(1, -(-(units - 1) // per))
-        count = max(1, min(int(count or 1), units))
-        edges = [first + (units * k // count) * step_us for k in range(count + 1)]
+        if weights:
+            total = sum(weights)
+            reached = [0]
+            for weight in weights:
+                reached.append(reached[-1] + weight)
+            offsets = sorted(set(units * part // total for part in reached))
+            count = len(offsets) - 1
+            edges = [first + offset * step_us for offset in offsets]
+        else:
+            count = max(1, min(int(count or 1), units))
+            edges = [first + (units * k // count) * step_us for k in range(count + 1)]
         result = []
         for k in range(count):
             lo = edges[k]

@@ -49,3 +49,17 @@ def test_sigterm_during_a_run_removes_the_temporary_file_and_fails_clearly(tmp_p
     assert os.listdir(str(tmp_path)) == []
     # the handler of the process is put back
     assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def test_concurrency_cuts_the_window_into_long_parts_first_then_shorter_ones():
+    """Eight workers: eight long parts, eight shorter, eight shorter still, covering the window in order."""
+    search = TrackingModule(None, host=Host(concurrency=8))
+    search.resolution = datetime.timedelta(seconds=1)
+    window = Window(WINDOW.start, WINDOW.start + datetime.timedelta(hours=72))
+    parts = [s.window for s in search.slices_for(window)]
+    assert len(parts) == 24 and parts[0].start == window.start and parts[-1].end == window.end
+    rounds = [[p.end - p.start for p in parts[k:k + 8]] for k in (0, 8, 16)]
+    assert min(rounds[0]) > max(rounds[1]) and min(rounds[1]) > max(rounds[2])
+    alone = TrackingModule(None, host=Host(concurrency=1))
+    alone.resolution = search.resolution
+    assert [s.window for s in alone.slices_for(window)] == [window]

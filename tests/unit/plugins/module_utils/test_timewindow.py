@@ -169,3 +169,36 @@ def test_iso_input_round_trips_to_the_same_utc_instant(moment, offset_minutes, c
     assert parse_time(format_tmes(parsed), "start", NOW) == parsed
     assert parse_time(format_iso(parsed), "start", NOW) == parsed
     assert parse_time(format_mimecast(parsed), "start", NOW) == parsed.replace(microsecond=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_times, st.integers(min_value=0, max_value=10 * 86400 * 1000),
+       st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=48),
+       st.sampled_from([datetime.timedelta(milliseconds=1), datetime.timedelta(seconds=1)]))
+def test_slices_by_weight_cover_the_window_exactly_in_their_shares(start, span_ms, weights, step):
+    start = start.replace(tzinfo=UTC)
+    window = Window(start, start + datetime.timedelta(milliseconds=span_ms))
+    parts = window.slices(step=step, weights=weights)
+    cut = window.floor(step)
+    assert parts[0].start == cut.start and parts[-1].end == cut.end
+    for left, right in zip(parts, parts[1:]):
+        assert right.start - left.end == step
+    units = (cut.end - cut.start) // step + 1
+    assert len(parts) == len(weights) or units < sum(weights)
+    if len(parts) == len(weights):
+        total = sum(weights)
+        for part, weight in zip(parts, weights):
+            length = (part.end - part.start) // step + 1
+            assert abs(length - units * weight / total) < 2  # its share, to a step either way
+
+
+def test_concurrency_cuts_long_parts_first_and_shorter_ones_last():
+    from ansible_collections.emailsec.tracking.plugins.module_utils._module import GUIDED_PART_WEIGHTS
+    start = datetime.datetime(2026, 11, 22, tzinfo=UTC)
+    window = Window(start, start + datetime.timedelta(hours=72))
+    parts = window.slices(step=datetime.timedelta(seconds=1),
+                          weights=[w for w in GUIDED_PART_WEIGHTS for dummy in range(8)])
+    lengths = [p.end - p.start for p in parts]
+    second = datetime.timedelta(seconds=1)
+    assert len(parts) == 24 and all(left >= right - second for left, right in zip(lengths, lengths[1:]))
+    assert lengths[0] > 2 * lengths[-1] and lengths[7] > lengths[8] + second and lengths[15] > lengths[16] + second
