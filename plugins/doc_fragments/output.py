@@ -42,6 +42,9 @@ options:
     description:
       - Write the records to this file as JSON Lines (one JSON object a line) as they arrive, instead of returning
         them. Memory then stays bounded by the pages in flight, whatever the size of the result.
+      - A line holds the record's JSON as the vendor sent it where that text holds no escape sequence or line
+        break (TMES records), and otherwise the record encoded compactly with non-ASCII characters as they are
+        (also the outputs of O(query)). Either way it reads back as the same record.
       - The file is written under a temporary name and renamed at the end, so a failed run never leaves a partial
         file under this name. The directory must exist.
       - In check mode the records are fetched, counted and hashed, but nothing is written, not even a temporary

@@ -153,6 +153,95 @@ def json_body(response):
     return body
 
 
+_DECODER = json.JSONDecoder()
+_SCAN = _DECODER.scan_once  # the C scanner where there is one: (text, index) -> (value, end)
+_SCAN_STRING = json.decoder.scanstring
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_body_and_lines(response, key):
+    """``json_body(response)``, and the JSON text of each item of the list under the body's ``key``, as the vendor
+    wrote it: a list beside that list, an item's text None where it holds a backslash or a line break (an escape,
+    which re-encoding writes as the character itself; or a break, which a JSON line cannot hold).  The texts are None
+    as a whole when the body is anything else than an object with such a list, or when a string was cleaned.
+
+    A record written to a file as the vendor sent it is not encoded again: with no backslash and no line break in
+    its text, that text is what the compact encoding gives, unless the vendor put spaces between tokens or wrote a
+    number differently (1.50, 1e3), which is the same JSON value.
+    """
+    text = response.content.decode("utf-8-sig", "replace")
+    try:
+        found = _object_with_item_texts(text, key)
+    except (ValueError, IndexError, StopIteration, RecursionError):
+        found = None
+    if found is None:
+        return json_body(response), None
+    if _SURROGATE_ESCAPE.search(text):
+        cleaned = _clean_tree(found[0])
+        if cleaned != found[0]:  # a lone surrogate (a cut emoji): the records differ from the texts
+            return cleaned, None
+    return found
+
+
+def _object_with_item_texts(text, key):
+    """(the object ``text`` holds, the texts of the items of its list under ``key``), or None when the text is not
+    that (then json.loads, which the caller falls back to, says why); parses exactly what json.loads parses."""
+    space = _SPACE.match
+    scan = _SCAN
+    at = space(text, 0).end()
+    if text[at] != "{":
+        return None
+    body = {}
+    texts = None
+    at = space(text, at + 1).end()
+    if text[at] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at] != '"':
+                return None
+            name, at = _SCAN_STRING(text, at + 1)
+            at = space(text, at).end()
+            if text[at] != ":":
+                return None
+            at = space(text, at + 1).end()
+            if name == key and text[at] == "[":
+                items, texts = [], []
+                add, add_text = items.append, texts.append
+                at = space(text, at + 1).end()
+                if text[at] == "]":
+                    at += 1
+                else:
+                    while True:
+                        item, end = scan(text, at)
+                        add(item)
+                        line = text[at:end]
+                        add_text(None if "\\" in line or "\n" in line or "\r" in line else line)
+                        at = end if text[end] == "," or text[end] == "]" else space(text, end).end()
+                        if text[at] == "]":
+                            at += 1
+                            break
+                        if text[at] != ",":
+                            return None
+                        at = space(text, at + 1).end()
+                value = items
+            else:
+                value, at = scan(text, at)
+                if name == key:
+                    texts = None
+            body[name] = value
+            at = space(text, at).end()
+            if text[at] == "}":
+                at += 1
+                break
+            if text[at] != ",":
+                return None
+            at = space(text, at + 1).end()
+    if space(text, at).end() != len(text) or texts is None:
+        return None
+    return body, texts
+
+
 def vendor_text(value, secrets=()):
     """Vendor text fit for a failure message: secrets the request carried redacted, control characters
     removed, cut to a sane length."""

@@ -53,12 +53,17 @@ class Slice:
 
 
 class Page:
-    """One vendor response: its records, the token that fetched it and the token for the next page."""
+    """One vendor response: its records, the token that fetched it and the token for the next page.
 
-    def __init__(self, records, token_used=None, next_token=None):
+    ``lines``, when the client gives them: each record's JSON text as the vendor sent it (None for a record whose
+    text cannot be written as it is); a file sink then writes that text rather than encode the record again.
+    """
+
+    def __init__(self, records, token_used=None, next_token=None, lines=None):
         self.records = records
         self.token_used = token_used
         self.next_token = next_token
+        self.lines = lines
 
 
 MAX_SLICES = 10000  # parts of one run: more would only burn the vendor's rate limit
@@ -254,6 +259,10 @@ class Pipeline:
         """True when every record is its own one output: no matching, no query, no subclass's own run."""
         return self.matcher is None and self.query is None and type(self).run is Pipeline.run
 
+    def passes_records(self):
+        """True when every output is a record itself, unchanged (matching at most; no query, no own run)."""
+        return self.query is None and type(self).run is Pipeline.run
+
     def select(self, records, start, recent, limit=None):
         """The new records of a page from ``start`` on, and their outputs: (indexes, keys, outputs, counts).
 
@@ -384,7 +393,7 @@ class MemorySink:
         self.count = 0
 
     @staticmethod
-    def encode(outputs, counts=None):
+    def encode(outputs, counts=None, lines=None):
         return outputs
 
     def add(self, items, counts=None):
@@ -432,9 +441,17 @@ class FileSink:
     spills = True
 
     @staticmethod
-    def encode(outputs, counts=None):
+    def encode(outputs, counts=None, lines=None):
         """The JSON text of each record's outputs (one line each, without the last line break): done once, in
-        the worker that read the page."""
+        the worker that read the page.
+
+        ``lines``: when each output is a record itself (then ``counts``, if any, are all 1), the record's text as
+        the vendor sent it, or None where it must be encoded.
+        """
+        if lines is not None:
+            if counts is None:
+                return [_ENCODE(record) if line is None else line for line, record in zip(lines, outputs)]
+            return [_ENCODE(each[0]) if line is None else line for line, each in zip(lines, outputs)]
         if counts is None:
             return list(map(_ENCODE, outputs))
         return ["\n".join(map(_ENCODE, each)) for each in outputs]
@@ -607,6 +624,7 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
     if recent is None:
         recent = RecentKeys()
     select = pipeline.select
+    passes = pipeline.passes_records()
     taken = 0
     first = True
     next_token = spec.token  # the token of the page being fetched
@@ -618,7 +636,10 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
             indexes, keys, outputs, counts = select(page.records, start, recent,
                                                     None if budget is None else budget - taken)
             if keys:
-                emit(_Chunk(page.token_used, indexes, keys, encode(outputs, counts), counts))
+                lines = page.lines if passes else None
+                if lines is not None:
+                    lines = lines[indexes.start:indexes.stop] if type(indexes) is range else [lines[i] for i in indexes]
+                emit(_Chunk(page.token_used, indexes, keys, encode(outputs, counts, lines), counts))
                 taken += len(keys)
                 if budget is not None and taken >= budget:
                     result.continuation = Slice(spec.window, page.token_used, indexes[-1] + 1, spec.tag)

@@ -17,7 +17,7 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import unquote  # type: ignore
 
-from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, ResponseError, json_body, redact_url
+from ansible_collections.emailsec.tracking.plugins.module_utils._http import ApiError, ResponseError, json_body, json_body_and_lines, redact_url
 from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Page
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import format_tmes
 
@@ -169,7 +169,7 @@ def _decode_page(response, seen_tokens, limit=500):
     if response.status_code == 204 or not response.content.strip():
         # TMES documents 204 for "no more"; integrators' mocks also show a 200 with an empty body
         return Page([], None, None)
-    body = json_body(response)
+    body, lines = json_body_and_lines(response, "logs")
     if body == {}:
         # a 200 answer with body {} is where the data ends (seen in integrators' mocks)
         return Page([], None, None)
@@ -189,4 +189,4 @@ def _decode_page(response, seen_tokens, limit=500):
         if token in seen_tokens:
             raise ResponseError("TMES returned a nextToken it had returned before, so paging would loop forever",
                                 hint="This is a fault on the TMES side; try again later.")
-    return Page(body["logs"], None, token or None)
+    return Page(body["logs"], None, token or None, lines)

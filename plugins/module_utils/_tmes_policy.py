@@ -127,12 +127,19 @@ class PolicyEventSearch(TmesSearch):
             params += [("start", format_tmes(spec.window.start)), ("end", format_tmes(spec.window.end)),
                        ("limit", str(p["page_size"]))]
             for page in client.pages(params, spec.token, stop, limit=p["page_size"], window=spec.window):
-                for record in page.records:
-                    record["decoded_details"] = decode_details(record.get("details"))
-                yield page
+                yield with_decoded_details(page)
 
         outcome = self.collect(slices, fetch, pipeline)
         return self.results(outcome, "events", window, pages=outcome.pages, searched_events=events)
 
 
-__all__ = ["argument_spec", "PolicyEventSearch", "MUTUALLY_EXCLUSIVE", "decode_details"]
+def with_decoded_details(page):
+    """The page, each event with its ``decoded_details``; the events are then no longer the text TMES sent, so a
+    file gets them encoded, not that text."""
+    for record in page.records:
+        record["decoded_details"] = decode_details(record.get("details"))
+    page.lines = None
+    return page
+
+
+__all__ = ["argument_spec", "PolicyEventSearch", "MUTUALLY_EXCLUSIVE", "decode_details", "with_decoded_details"]

@@ -7,12 +7,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import json
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._http import (
-    ApiError, HttpClient, ResponseError, redact_url,
+    ApiError, HttpClient, ResponseError, json_body, json_body_and_lines, redact_url,
 )
 from ansible_collections.emailsec.tracking.plugins.module_utils._retry import (
     backoff, parse_rate_limit_reset, parse_retry_after, server_wait,
@@ -217,3 +220,59 @@ def test_tls_settings():
     assert HttpClient().session.verify is True
     assert HttpClient(validate_certs=False).session.verify is False
     assert HttpClient(ca_path="/etc/ca.pem").session.verify == "/etc/ca.pem"
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)  # lone surrogates: cleaned, no texts
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70)
+    | st.floats(allow_nan=False, allow_infinity=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.dictionaries(_TEXT, _JSON_VALUES, max_size=4), max_size=5),
+       st.dictionaries(st.sampled_from(["nextToken", "x", "logs2"]), _JSON_VALUES, max_size=2),
+       st.booleans(), st.sampled_from([(",", ":"), (", ", ": ")]), st.sampled_from([None, 1]), st.booleans())
+def test_the_texts_of_a_page_s_records_are_what_the_vendor_wrote(logs, others, logs_first, separators, indent, ascii_):
+    """Any body json.loads reads gives the same body; each record text given is that record's JSON, on one line
+    and without an escape, and for compact JSON exactly what the file sink's encoder would have written."""
+    body = dict([("logs", logs)] + list(others.items())) if logs_first else dict(list(others.items()) + [("logs", logs)])
+    text = json.dumps(body, separators=separators, indent=indent, ensure_ascii=ascii_)
+    found, lines = json_body_and_lines(response(raw=text.encode("utf-8")), "logs")
+    assert found == json.loads(text)
+    assert lines is not None and len(lines) == len(logs)
+    compact = separators == (",", ":") and indent is None
+    for record, line in zip(logs, lines):
+        expected = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+        if line is None:
+            # only an escape or a line break keeps a record from being written as the vendor wrote it
+            assert "\\" in json.dumps(record, ensure_ascii=ascii_) or "\n" in text
+            continue
+        assert json.loads(line) == record and "\\" not in line and "\n" not in line and "\r" not in line
+        if compact:
+            assert line == expected
+
+
+@pytest.mark.parametrize("raw", [
+    b'[{"a":1}]', b'{"logs":{"a":1}}', b'{"logs":3}', b'{}', b'{"other":[1]}', b'{"logs":[{"a":1}],"logs":3}',
+    b'{"logs":[{"a":"\\ud83d"}]}',
+])
+def test_bodies_without_a_plain_list_of_records_give_no_texts_and_the_usual_body(raw):
+    found, lines = json_body_and_lines(response(raw=raw), "logs")
+    assert lines is None
+    assert found == json_body(response(raw=raw))
+
+
+@pytest.mark.parametrize("raw", [b'{"logs":[{"a":1}]', b'{"logs":[{"a":1},]}', b'{"logs":[]} x', b'', b'{"logs":[{"a":1}'])
+def test_bodies_cut_short_or_broken_fail_as_json_body_fails(raw):
+    with pytest.raises(ResponseError) as caught:
+        json_body_and_lines(response(raw=raw), "logs")
+    assert "not valid JSON" in caught.value.cause
+
+
+def test_a_byte_order_mark_and_invalid_bytes_are_read_as_json_body_reads_them():
+    raw = b'\xef\xbb\xbf{"logs":[{"s":"caf\xc3\xa9 \xff"}],"nextToken":"t"}'
+    found, lines = json_body_and_lines(response(raw=raw), "logs")
+    assert found == json_body(response(raw=raw)) == {"logs": [{"s": "caf\u00e9 \ufffd"}], "nextToken": "t"}
+    assert lines == ['{"s":"caf\u00e9 \ufffd"}']

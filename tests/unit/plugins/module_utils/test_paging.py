@@ -654,3 +654,57 @@ def test_without_the_c_encoder_the_standard_call_is_used(monkeypatch):
     encode = _paging._record_encoder()  # pylint: disable=protected-access
     assert getattr(encode, "__self__", None).__class__ is json.JSONEncoder
     assert encode({"a": [1, "é"]}) == '{"a":[1,"é"]}'
+
+
+class TextVendor(FakeVendor):
+    """Pages that carry each record's text as the vendor wrote it: with a space after each colon, so that a line
+    written as sent is told apart from one encoded again; a record with "esc" in its subject has no text."""
+
+    def fetch(self, spec, stop):
+        for page in FakeVendor.fetch(self, spec, stop):
+            page.lines = [None if "esc" in r["subject"] else json.dumps(r, separators=(",", ": ")) for r in page.records]
+            yield page
+
+
+def _esc_records(n):
+    records = make_records(n)
+    for record in records[::5]:
+        record["subject"] = "esc \u00e9"
+    return records
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_records_kept_whole_are_written_as_the_vendor_sent_them(tmp_path, concurrency):
+    records = _esc_records(40)
+    dest = tmp_path / "out.jsonl"
+    slices = [Slice(w) for w in whole().slices(count=6, step=datetime.timedelta(seconds=1))]
+    outcome = run(slices, TextVendor(records + records[:4]).fetch, Pipeline(key), FileSink(str(dest)),
+                  concurrency=concurrency, spill_dir=str(tmp_path))
+    lines = dest.read_bytes().decode("utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == records and outcome.count == 40
+    for record, line in zip(records, lines):
+        if "esc" in record["subject"]:
+            assert line == json.dumps(record, separators=(",", ":"), ensure_ascii=False)  # encoded: no text given
+        else:
+            assert line == json.dumps(record, separators=(",", ": "))  # as sent
+
+
+def test_matched_records_are_written_as_sent_and_a_query_s_outputs_are_encoded(tmp_path):
+    records = _esc_records(30)
+    slices = [Slice(w) for w in whole().slices(count=3, step=datetime.timedelta(seconds=1))]
+    matching = Pipeline(key, Matcher(TMES_FIELDS, subject="hello 1"))
+    dest = tmp_path / "matched.jsonl"
+    run(slices, TextVendor(records).fetch, matching, FileSink(str(dest)), concurrency=2, spill_dir=str(tmp_path))
+    kept = [r for r in records if "hello 1" in r["subject"]]
+    assert kept
+    assert dest.read_text(encoding="utf-8").splitlines() == [json.dumps(r, separators=(",", ": ")) for r in kept]
+    query = Pipeline(key, None, Query("[].{id: mailID}"))
+    dest = tmp_path / "query.jsonl"
+    run(slices, TextVendor(records).fetch, query, FileSink(str(dest)), concurrency=2, spill_dir=str(tmp_path))
+    assert dest.read_text(encoding="utf-8").splitlines() == ['{"id":"%s"}' % r["mailID"] for r in records]
+
+
+def test_records_returned_are_the_records_whatever_texts_the_pages_carry():
+    records = _esc_records(20)
+    outcome = collect(TextVendor(records), [Slice(whole())])
+    assert outcome.records == records

@@ -14,10 +14,12 @@ import os
 import pytest
 
 from ansible_collections.emailsec.tracking.plugins.module_utils._matching import Matcher
-from ansible_collections.emailsec.tracking.plugins.module_utils._paging import Slice, decode_resume, encode_resume
+from ansible_collections.emailsec.tracking.plugins.module_utils._paging import (
+    FileSink, Page, Pipeline, Slice, decode_resume, encode_resume, run,
+)
 from ansible_collections.emailsec.tracking.plugins.module_utils._timewindow import Window
 from ansible_collections.emailsec.tracking.plugins.module_utils._tmes_policy import (
-    POLICY_FIELDS, decode_details, event_key,
+    POLICY_FIELDS, decode_details, event_key, with_decoded_details,
 )
 
 UTC = datetime.timezone.utc
@@ -120,3 +122,20 @@ def test_the_syslog_captures_details_decode_threat_names_given_as_a_string():
     assert json.loads(phishing["body"])["spamReport"]
     assert decoded == {"threat_names": [], "file_sha256": [], "urls": [], "risk_level": None}
     assert Matcher(POLICY_FIELDS, threat="phish").matches({"decoded_details": decoded}) is False
+
+
+def test_a_file_of_events_holds_their_decoded_details_not_the_text_tmes_sent(tmp_path):
+    """TMES may send details as an object: the event's text then holds no escape and could be written as it
+    came, without the decoded_details added to it."""
+    events = [{"messageID": "<m%d@example.com>" % n, "eventType": "Malware", "policyName": "p", "genTime": "t%d" % n,
+               "details": {"threatNames": ["TROJ.X"]}} for n in range(3)]
+    window = Window(datetime.datetime(2026, 11, 22, tzinfo=UTC), datetime.datetime(2026, 11, 22, 1, tzinfo=UTC))
+
+    def fetch(spec, stop):
+        texts = [json.dumps(e, separators=(",", ":")) for e in events]
+        yield with_decoded_details(Page([dict(e) for e in events], None, None, texts))
+
+    dest = tmp_path / "events.jsonl"
+    run([Slice(window)], fetch, Pipeline(event_key), FileSink(str(dest)))
+    lines = [json.loads(line) for line in dest.read_text().splitlines()]
+    assert [line["decoded_details"]["threat_names"] for line in lines] == [["TROJ.X"]] * 3
