@@ -50,7 +50,8 @@ options:
       - In check mode the records are fetched, counted and hashed, but nothing is written, not even a temporary
         file.
       - The task reports C(changed) when the file was (or, in check mode, would be) written or its mode set; a file
-        that already holds exactly these records is left alone.
+        that already holds exactly these records is left alone (it is compared byte for byte while the records are
+        written).
       - A cancelled or timed-out job (SIGTERM) removes the temporary file.
     type: path
   mode:

@@ -25,6 +25,7 @@ import itertools
 import json
 import marshal
 import os
+import stat
 import struct
 import tempfile
 import threading
@@ -437,6 +438,10 @@ class FileSink:
         self._mode = mode
         self.count = 0
         self.records = None
+        # the file already in place, compared with what is written as it is written: a byte comparison of data
+        # already in memory, where hashing the old file at the end would read and hash all of it after the search
+        self._old, self._old_stat = _open_regular(path)
+        self._differs = False
 
     spills = True
 
@@ -469,12 +474,39 @@ class FileSink:
         self._digest.update(data)
         if self._file is not None:
             self._file.write(data)
+        if self._old is not None and self._old.read(len(data)) != data:
+            self._differs = True
+            self._close_old()
         self.count += count
+
+    def _close_old(self):
+        old, self._old = self._old, None
+        if old is not None:
+            old.close()
+
+    def _same_as_old(self, digest):
+        """Whether the file in place holds exactly the bytes written: by the comparison made while writing, when
+        that file is still the one compared with (same inode, size and time of change), else by its SHA-256."""
+        old = self._old
+        if old is None:
+            # nothing was there (or it could not be read: hashing says why), or it differed while written
+            return not self._differs and _file_sha256(self.path) == digest
+        try:
+            at_end = old.read(1) == b""
+        finally:
+            self._close_old()
+        try:
+            now = os.lstat(self.path)
+        except OSError:
+            return False
+        if _identity(now) != _identity(self._old_stat):
+            return _file_sha256(self.path) == digest
+        return at_end
 
     def commit(self):
         """Put the file in place unless it holds exactly this already; says whether it changed."""
         digest = self._digest.hexdigest()
-        same = _file_sha256(self.path) == digest
+        same = self._same_as_old(digest)
         if self.dry_run:
             return {"dest": self.path, "sha256": digest, "written": False, "changed": not same}
         self._file.flush()
@@ -492,6 +524,7 @@ class FileSink:
         return {"dest": self.path, "sha256": digest, "written": True, "changed": True}
 
     def abort(self):
+        self._close_old()
         if self._file is None:
             return
         try:
@@ -504,6 +537,30 @@ class FileSink:
 def _lines(items):
     """The UTF-8 JSON Lines of encoded items, one join and one encoding for a whole page."""
     return ("\n".join(items) + "\n").encode("utf-8")
+
+
+def _open_regular(path):
+    """(an open handle, its stat) for the regular file at ``path`` (not a link), or (None, None): nothing there,
+    not a regular file, or a file that cannot be opened (hashing it at the end then says why)."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None, None
+    if not stat.S_ISREG(found.st_mode):
+        return None, None
+    try:
+        handle = open(path, "rb")
+    except OSError:
+        return None, None
+    opened = os.fstat(handle.fileno())
+    if _identity(opened) != _identity(found):
+        handle.close()
+        return None, None
+    return handle, opened
+
+
+def _identity(found):
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def _file_sha256(path):

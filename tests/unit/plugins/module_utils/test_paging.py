@@ -708,3 +708,71 @@ def test_records_returned_are_the_records_whatever_texts_the_pages_carry():
     records = _esc_records(20)
     outcome = collect(TextVendor(records), [Slice(whole())])
     assert outcome.records == records
+
+
+def _sink_over(dest, records, **kwargs):
+    sink = FileSink(str(dest), **kwargs)
+    outcome = collect(FakeVendor(records), [Slice(whole())], sink=sink)
+    return outcome.file_info
+
+
+@pytest.mark.parametrize("old", ["same", "longer", "shorter", "one byte", "empty", "directory"])
+def test_the_file_in_place_is_compared_byte_for_byte_while_written(tmp_path, old):
+    records = make_records(30)
+    dest = tmp_path / "out.jsonl"
+    first = _sink_over(dest, records)
+    data = dest.read_bytes()
+    changed = {"same": data, "longer": data + b'{"x":1}\n', "shorter": data[:-1], "empty": b"",
+               "one byte": data[:40] + (b"X" if data[40:41] != b"X" else b"Y") + data[41:]}
+    if old == "directory":
+        dest.unlink()
+        dest.mkdir()
+        with pytest.raises(OSError):
+            _sink_over(dest, records)
+        return
+    dest.write_bytes(changed[old])
+    for dry_run in (True, False):
+        with mock.patch("ansible_collections.emailsec.tracking.plugins.module_utils._paging._file_sha256",
+                        side_effect=AssertionError("the file in place was hashed after the run")):
+            info = _sink_over(dest, records, dry_run=dry_run)
+        assert info["sha256"] == first["sha256"]
+        assert info["changed"] is (old != "same")
+        assert info["written"] is (old != "same" and not dry_run)
+    assert dest.read_bytes() == data
+
+
+@pytest.mark.parametrize("how", ["replaced by the same bytes", "replaced by others", "touched", "removed"])
+def test_a_file_changed_while_the_records_are_written_is_judged_by_its_content_at_the_end(tmp_path, how):
+    records = make_records(30)
+    dest = tmp_path / "out.jsonl"
+    _sink_over(dest, records)
+    data = dest.read_bytes()
+    sink = FileSink(str(dest))
+
+    class Meddling(FakeVendor):
+        def fetch(self, spec, stop):
+            for number, page in enumerate(FakeVendor.fetch(self, spec, stop)):
+                if number == 2:
+                    if how == "removed":
+                        dest.unlink()
+                    elif how == "touched":
+                        os.utime(str(dest), ns=(1, 1))
+                    else:
+                        other = tmp_path / "other"
+                        other.write_bytes(data if how == "replaced by the same bytes" else data[::-1])
+                        os.replace(str(other), str(dest))
+                yield page
+
+    info = collect(Meddling(records), [Slice(whole())], sink=sink).file_info
+    assert info["changed"] is (how not in ("replaced by the same bytes", "touched"))
+    assert dest.read_bytes() == data
+
+
+def test_a_link_in_place_is_replaced_not_followed(tmp_path):
+    records = make_records(10)
+    target = tmp_path / "target"
+    _sink_over(target, records)
+    dest = tmp_path / "out.jsonl"
+    dest.symlink_to(target)
+    info = _sink_over(dest, records)
+    assert info["written"] is True and not dest.is_symlink() and target.read_bytes() == dest.read_bytes()
