@@ -163,11 +163,12 @@ def json_body_and_lines(response, key):
     """``json_body(response)``, and the JSON text of each item of the list under the body's ``key``, as the vendor
     wrote it: a list beside that list, an item's text None where it holds a backslash or a line break (an escape,
     which re-encoding writes as the character itself; or a break, which a JSON line cannot hold).  The texts are None
-    as a whole when the body is anything else than an object with such a list, or when a string was cleaned.
+    as a whole when the body is anything else than an object with such a list.
 
     A record written to a file as the vendor sent it is not encoded again: with no backslash and no line break in
     its text, that text is what the compact encoding gives, unless the vendor put spaces between tokens or wrote a
-    number differently (1.50, 1e3), which is the same JSON value.
+    number differently (1.50, 1e3), which is the same JSON value, or repeated a name in one object (the text keeps
+    both; json.loads, and so the matching, the last).  Whether a record has a text depends on that record alone.
     """
     text = response.content.decode("utf-8-sig", "replace")
     try:
@@ -177,9 +178,8 @@ def json_body_and_lines(response, key):
     if found is None:
         return json_body(response), None
     if _SURROGATE_ESCAPE.search(text):
-        cleaned = _clean_tree(found[0])
-        if cleaned != found[0]:  # a lone surrogate (a cut emoji): the records differ from the texts
-            return cleaned, None
+        # a lone surrogate (a cut emoji) comes only from an escape: the records it is cleaned from have no text
+        return _clean_tree(found[0]), found[1]
     return found
 
 

@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import base64
 import collections
+import errno
 import hashlib
 import itertools
 import json
@@ -508,7 +509,10 @@ class FileSink:
         digest = self._digest.hexdigest()
         same = self._same_as_old(digest)
         if self.dry_run:
-            return {"dest": self.path, "sha256": digest, "written": False, "changed": not same}
+            # as the real run: changed when the file would be written, or only its mode set
+            return {"dest": self.path, "sha256": digest, "written": False,
+                    "changed": not same or (self._mode is not None and (os.stat(self.path).st_mode & 0o7777)
+                                            != self._mode)}
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
@@ -539,6 +543,9 @@ def _lines(items):
     return ("\n".join(items) + "\n").encode("utf-8")
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def _open_regular(path):
     """(an open handle, its stat) for the regular file at ``path`` (not a link), or (None, None): nothing there,
     not a regular file, or a file that cannot be opened (hashing it at the end then says why)."""
@@ -548,15 +555,21 @@ def _open_regular(path):
         return None, None
     if not stat.S_ISREG(found.st_mode):
         return None, None
+    # what is there when it is opened may be another file than the one looked at: never follow a link, never wait
+    # on a FIFO put there in between; the handle is used only if it is that same regular file
     try:
-        handle = open(path, "rb")
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         return None, None
-    opened = os.fstat(handle.fileno())
-    if _identity(opened) != _identity(found):
-        handle.close()
+    try:
+        opened = os.fstat(fd)
+    except OSError:
+        os.close(fd)
         return None, None
-    return handle, opened
+    if not stat.S_ISREG(opened.st_mode) or _identity(opened) != _identity(found):
+        os.close(fd)
+        return None, None
+    return os.fdopen(fd, "rb"), opened
 
 
 def _identity(found):
@@ -564,11 +577,20 @@ def _identity(found):
 
 
 def _file_sha256(path):
-    """SHA-256 of a regular file's content, or None when there is none."""
+    """SHA-256 of a regular file's content, or None when there is none (nor when a link or a FIFO has been put
+    there since the look at it: neither is followed nor waited on)."""
     if not os.path.isfile(path) or os.path.islink(path):
         return None
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None
+        raise
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
         for block in iter(lambda: handle.read(1048576), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -694,8 +716,10 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
                                                     None if budget is None else budget - taken)
             if keys:
                 lines = page.lines if passes else None
-                if lines is not None:
+                if lines is not None and len(lines) == len(page.records):
                     lines = lines[indexes.start:indexes.stop] if type(indexes) is range else [lines[i] for i in indexes]
+                else:
+                    lines = None  # records added or removed after decoding: their texts no longer line up
                 emit(_Chunk(page.token_used, indexes, keys, encode(outputs, counts, lines), counts))
                 taken += len(keys)
                 if budget is not None and taken >= budget:

@@ -304,8 +304,12 @@ def test_any_paging_to_a_file_with_a_limit_then_resume_gives_the_set_once(
             pages.append(inside[cursor:])
         first = int(spec.token[1:]) if spec.token else 0
         for number in range(first, len(pages)):
+            # each record's text as the vendor wrote it, told apart from an encoding by a space after each colon
             yield Page(pages[number], "p%d" % number if number else None,
-                       "p%d" % (number + 1) if number + 1 < len(pages) else None)
+                       "p%d" % (number + 1) if number + 1 < len(pages) else None, [sent(r) for r in pages[number]])
+
+    def sent(record):
+        return json.dumps(record, separators=(",", ": "))
 
     with tempfile.TemporaryDirectory() as tmp:
         slices = [Slice(w) for w in whole().slices(count=slice_count, step=datetime.timedelta(seconds=1))]
@@ -315,7 +319,9 @@ def test_any_paging_to_a_file_with_a_limit_then_resume_gives_the_set_once(
             outcome = run(slices, fetch, Pipeline(key), FileSink(dest), max_records=limit, concurrency=concurrency,
                           spill_dir=tmp)
             with open(dest, encoding="utf-8") as handle:
-                lines = [json.loads(line) for line in handle]
+                texts = handle.read().splitlines()
+            lines = [json.loads(text) for text in texts]
+            assert texts == [sent(r) for r in lines]  # each line the text of its own record, as sent
             assert len(lines) == outcome.count <= limit
             assert len({r["mailID"] for r in lines}) == len(lines)
             got += lines
@@ -776,3 +782,62 @@ def test_a_link_in_place_is_replaced_not_followed(tmp_path):
     dest.symlink_to(target)
     info = _sink_over(dest, records)
     assert info["written"] is True and not dest.is_symlink() and target.read_bytes() == dest.read_bytes()
+
+
+def test_records_removed_from_a_page_after_decoding_are_encoded_not_given_other_records_texts(tmp_path):
+    records = make_records(20)
+
+    class Filtering(TextVendor):
+        def fetch(self, spec, stop):
+            for page in TextVendor.fetch(self, spec, stop):
+                page.records[:] = [r for r in page.records if int(r["mailID"][1:]) % 2]  # texts left as they were
+                yield page
+
+    dest = tmp_path / "out.jsonl"
+    run([Slice(whole())], Filtering(records).fetch, Pipeline(key), FileSink(str(dest)))
+    odd = [r for r in records if int(r["mailID"][1:]) % 2]
+    assert dest.read_text().splitlines() == [json.dumps(r, separators=(",", ":")) for r in odd]
+
+
+def test_check_mode_says_changed_when_only_the_mode_would_be_set(tmp_path):
+    records = make_records(10)
+    dest = tmp_path / "out.jsonl"
+    _sink_over(dest, records)
+    predicted = _sink_over(dest, records, mode=0o640, dry_run=True)
+    assert predicted["changed"] is True and predicted["written"] is False
+    assert oct(os.stat(str(dest)).st_mode & 0o777) == oct(0o600)
+    assert _sink_over(dest, records, mode=0o640) == predicted
+    assert _sink_over(dest, records, mode=0o640, dry_run=True)["changed"] is False
+
+
+def test_a_fifo_put_in_place_of_the_file_is_never_waited_on(tmp_path, monkeypatch):
+    """Between the look at dest and its opening, a FIFO put there would block a plain open for ever."""
+    from ansible_collections.emailsec.tracking.plugins.module_utils import _paging
+
+    dest = tmp_path / "out.jsonl"
+    dest.write_bytes(b"x\n")
+    looked = os.lstat(str(dest))
+    dest.unlink()
+    os.mkfifo(str(dest))
+    monkeypatch.setattr(_paging.os, "lstat", lambda path: looked)  # what was there when it was looked at
+    got = []
+    opening = threading.Thread(target=lambda: got.append(_paging._open_regular(str(dest))), daemon=True)
+    opening.start()
+    opening.join(10)
+    if opening.is_alive():  # a writer frees the blocked open, so that the test ends
+        with open(str(dest), "wb"):
+            pass
+        opening.join(10)
+        pytest.fail("opening the FIFO waited for a writer")
+    assert got == [(None, None)]
+    monkeypatch.setattr(_paging.os.path, "isfile", lambda path: True)
+    monkeypatch.setattr(_paging.os.path, "islink", lambda path: False)
+    hashing = threading.Thread(target=lambda: got.append(_paging._file_sha256(str(dest))), daemon=True)
+    hashing.start()
+    hashing.join(10)
+    if hashing.is_alive():
+        with open(str(dest), "wb"):
+            pass
+        hashing.join(10)
+        pytest.fail("hashing the FIFO waited for a writer")
+    assert got[-1] is None
