@@ -96,10 +96,13 @@ class TmesClient:
 
     what = "read TMES mail tracking logs"
 
-    def __init__(self, http, base_url, auth, path=PATH):
+    def __init__(self, http, base_url, auth, path=PATH, texts=False):
         self.http = http
         self.url = base_url.rstrip("/") + path
         self.auth = auth
+        # each record's own JSON text too (Page.lines), for a file that can take it as it is; read whole otherwise:
+        # records decoded one at a time do not share their field names, which records kept in memory would pay for
+        self.texts = texts
         if path != PATH:
             self.what = "read the TMES policy event log"
 
@@ -130,7 +133,7 @@ class TmesClient:
         while True:
             params = list(base_params) + ([("token", token)] if token else [])
             page = self.http.request(self.what, "GET", self.url, auth=self.auth, params=params,
-                                     decode=lambda response, s=seen: _decode_page(response, s, limit),
+                                     decode=lambda response, s=seen: _decode_page(response, s, limit, self.texts),
                                      parse_error=parse_error, hint_for=hint_for)
             page.token_used = token
             count += 1
@@ -165,11 +168,11 @@ def max_pages(window, limit=500):
     return max(1000, int(seconds * MOST_RECORDS_A_SECOND // limit) + 1)
 
 
-def _decode_page(response, seen_tokens, limit=500):
+def _decode_page(response, seen_tokens, limit=500, texts=False):
     if response.status_code == 204 or not response.content.strip():
         # TMES documents 204 for "no more"; integrators' mocks also show a 200 with an empty body
         return Page([], None, None)
-    body, lines = json_body_and_lines(response, "logs")
+    body, lines = json_body_and_lines(response, "logs") if texts else (json_body(response), None)
     if body == {}:
         # a 200 answer with body {} is where the data ends (seen in integrators' mocks)
         return Page([], None, None)

@@ -138,7 +138,7 @@ class TmesSearch(TrackingModule):
                 if p["concurrency"] > 1:
                     raise InputError("a TMES nextToken continues one query: use concurrency 1 with it")
                 slices = [Slice(window, p["token"])]
-        client = TmesClient(self.http_client(), base_url, auth)
+        client = TmesClient(self.http_client(), base_url, auth, texts=bool(p["dest"]) and pipeline.passes_records())
 
         def fetch(spec, stop):
             params = client.params(p["traffic_type"], spec.window, p["direction"], p["domain"], p["page_size"])

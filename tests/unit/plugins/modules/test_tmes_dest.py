@@ -50,3 +50,22 @@ def test_policy_events_in_a_file_carry_their_decoded_details(monkeypatch, tmp_pa
     lines = [json.loads(line) for line in dest.read_text(encoding="utf-8").splitlines()]
     assert [line["decoded_details"]["threat_names"] for line in lines] == [["TROJ.X"]] * 3
     assert [line["messageID"] for line in lines] == [e["messageID"] for e in events]
+
+
+def test_records_are_read_one_at_a_time_only_for_a_file_that_takes_their_texts(monkeypatch, tmp_path):
+    """Read one at a time, records do not share their field names: records returned, or a query's outputs,
+    are read with the page whole."""
+    from ansible_collections.emailsec.tracking.plugins.module_utils import _tmes
+
+    calls = []
+    real = _tmes.json_body_and_lines
+    monkeypatch.setattr(_tmes, "json_body_and_lines", lambda response, key: calls.append(key) or real(response, key))
+    sent = ['{"mailID": "m1", "subject": "invoice"}']
+    for extra, expected in ((dict(dest=str(tmp_path / "a.jsonl")), ["logs"]), ({}, []),
+                            (dict(dest=str(tmp_path / "b.jsonl"), query="[].mailID"), [])):
+        del calls[:]
+        scripted_vendor(monkeypatch, [page(sent)])
+        result = run_module(tmes_mail_tracking_info.main, dict(ARGS, traffic_type="accepted_traffic", **extra),
+                            monkeypatch)
+        assert not result.failed and result.result["count"] == 1
+        assert calls == expected, extra
