@@ -157,6 +157,7 @@ _DECODER = json.JSONDecoder()
 _SCAN = _DECODER.scan_once  # the C scanner where there is one: (text, index) -> (value, end)
 _SCAN_STRING = json.decoder.scanstring
 _SPACE = re.compile(r"[ \t\n\r]*")
+_SPACES = frozenset(" \t\n\r")
 
 
 def json_body_and_lines(response, key):
@@ -223,7 +224,9 @@ def _object_with_item_texts(text, key):
                             break
                         if text[at] != ",":
                             return None
-                        at = space(text, at + 1).end()
+                        at += 1
+                        if text[at] in _SPACES:  # compact JSON has none: no match to run a record
+                            at = space(text, at).end()
                 value = items
             else:
                 value, at = scan(text, at)
