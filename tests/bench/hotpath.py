@@ -102,7 +102,8 @@ def main():
     def module():
         def fetch(spec, stop):
             for page in pages:
-                yield _tmes._decode_page(_Answer(page), set())  # pylint: disable=protected-access
+                # as the module reads pages for dest: each record's own text too
+                yield _tmes._decode_page(_Answer(page), set(), 500, True)  # pylint: disable=protected-access
         _paging.run([_paging.Slice(Window(now, now))], fetch, _paging.Pipeline(_tmes.record_key),
                     _paging.FileSink(module_out))
 
