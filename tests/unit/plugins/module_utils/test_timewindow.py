@@ -130,15 +130,19 @@ _times = st.datetimes(min_value=datetime.datetime(2020, 1, 1), max_value=datetim
 @given(_times, st.integers(min_value=0, max_value=10 * 86400 * 1000), st.integers(min_value=1, max_value=64),
        st.sampled_from([datetime.timedelta(milliseconds=1), datetime.timedelta(seconds=1)]))
 def test_slices_cover_the_window_exactly(start, span_ms, count, step):
-    start = start.replace(tzinfo=UTC)
-    window = Window(start, start + datetime.timedelta(milliseconds=span_ms))
-    parts = window.slices(count=count, step=step)
+    window = Window(start.replace(tzinfo=UTC), start.replace(tzinfo=UTC) + datetime.timedelta(milliseconds=span_ms))
+    _assert_cover(window, window.slices(count=count, step=step), step)
+
+
+def _assert_cover(window, parts, step):
+    """``parts`` cover ``window`` cut to ``step``, in order, with no gap and no overlap; gives that cut window."""
     cut = window.floor(step)
     assert parts[0].start == cut.start and parts[-1].end == cut.end
     assert cut.start <= window.start < cut.start + step and cut.end <= window.end < cut.end + step
     assert all(p.start <= p.end for p in parts)
     for left, right in zip(parts, parts[1:]):
         assert right.start - left.end == step  # no gap, no overlap at the vendor's resolution
+    return cut
 
 
 @settings(max_examples=200, deadline=None)
@@ -176,13 +180,9 @@ def test_iso_input_round_trips_to_the_same_utc_instant(moment, offset_minutes, c
        st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=48),
        st.sampled_from([datetime.timedelta(milliseconds=1), datetime.timedelta(seconds=1)]))
 def test_slices_by_weight_cover_the_window_exactly_in_their_shares(start, span_ms, weights, step):
-    start = start.replace(tzinfo=UTC)
-    window = Window(start, start + datetime.timedelta(milliseconds=span_ms))
+    window = Window(start.replace(tzinfo=UTC), start.replace(tzinfo=UTC) + datetime.timedelta(milliseconds=span_ms))
     parts = window.slices(step=step, weights=weights)
-    cut = window.floor(step)
-    assert parts[0].start == cut.start and parts[-1].end == cut.end
-    for left, right in zip(parts, parts[1:]):
-        assert right.start - left.end == step
+    cut = _assert_cover(window, parts, step)
     units = (cut.end - cut.start) // step + 1
     assert len(parts) == len(weights) or units < sum(weights)
     if len(parts) == len(weights):
