@@ -717,7 +717,7 @@ def _fetch_slice(spec, fetch, pipeline, stop, budget, emit, allow_partial, encod
             if keys:
                 lines = page.lines if passes else None
                 if lines is not None and len(lines) == len(page.records):
-                    lines = lines[indexes.start:indexes.stop] if type(indexes) is range else [lines[i] for i in indexes]
+                    lines = lines[indexes.start:indexes.stop] if isinstance(indexes, range) else [lines[i] for i in indexes]
                 else:
                     lines = None  # records added or removed after decoding: their texts no longer line up
                 emit(_Chunk(page.token_used, indexes, keys, encode(outputs, counts, lines), counts))
