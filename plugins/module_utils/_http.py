@@ -143,11 +143,20 @@ def json_body(response):
 
     Raises ResponseError (retryable) for a body that is not JSON, cut short or nested too deep.
     """
-    text = response.content.decode("utf-8-sig", "replace")
-    try:
-        body = json.loads(text)
-    except (ValueError, RecursionError):
-        raise ResponseError("the response body is not valid JSON (cut short?)")
+    return _cleaned(_body_text(response), None)
+
+
+def _body_text(response):
+    return response.content.decode("utf-8-sig", "replace")
+
+
+def _cleaned(text, body):
+    """``body`` (json.loads(text) when None) with strings holding lone surrogates cleaned."""
+    if body is None:
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ResponseError("the response body is not valid JSON (cut short?)")
     if _SURROGATE_ESCAPE.search(text):
         body = _clean_tree(body)
     return body
@@ -171,17 +180,15 @@ def json_body_and_lines(response, key):
     number differently (1.50, 1e3), which is the same JSON value, or repeated a name in one object (the text keeps
     both; json.loads, and so the matching, the last).  Whether a record has a text depends on that record alone.
     """
-    text = response.content.decode("utf-8-sig", "replace")
+    text = _body_text(response)
     try:
         found = _object_with_item_texts(text, key)
     except (ValueError, IndexError, StopIteration, RecursionError):
         found = None
     if found is None:
-        return json_body(response), None
-    if _SURROGATE_ESCAPE.search(text):
-        # a lone surrogate (a cut emoji) comes only from an escape: the records it is cleaned from have no text
-        return _clean_tree(found[0]), found[1]
-    return found
+        return _cleaned(text, None), None
+    # a lone surrogate (a cut emoji) comes only from an escape: the records it is cleaned from have no text
+    return _cleaned(text, found[0]), found[1]
 
 
 def _object_with_item_texts(text, key):

@@ -259,7 +259,7 @@ class Pipeline:
 
     def plain(self):
         """True when every record is its own one output: no matching, no query, no subclass's own run."""
-        return self.matcher is None and self.query is None and type(self).run is Pipeline.run
+        return self.matcher is None and self.passes_records()
 
     def passes_records(self):
         """True when every output is a record itself, unchanged (matching at most; no query, no own run)."""
@@ -504,6 +504,10 @@ class FileSink:
             return _file_sha256(self.path) == digest
         return at_end
 
+    def _mode_differs(self):
+        """Whether the file in place (holding these records) has another mode than the one asked for."""
+        return self._mode is not None and (os.stat(self.path).st_mode & 0o7777) != self._mode
+
     def commit(self):
         """Put the file in place unless it holds exactly this already; says whether it changed."""
         digest = self._digest.hexdigest()
@@ -511,14 +515,13 @@ class FileSink:
         if self.dry_run:
             # as the real run: changed when the file would be written, or only its mode set
             return {"dest": self.path, "sha256": digest, "written": False,
-                    "changed": not same or (self._mode is not None and (os.stat(self.path).st_mode & 0o7777)
-                                            != self._mode)}
+                    "changed": not same or self._mode_differs()}
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
         if same:
             os.unlink(self._temp)
-            if self._mode is not None and (os.stat(self.path).st_mode & 0o7777) != self._mode:
+            if self._mode_differs():
                 os.chmod(self.path, self._mode)
                 return {"dest": self.path, "sha256": digest, "written": False, "changed": True}
             return {"dest": self.path, "sha256": digest, "written": False, "changed": False}
