@@ -205,3 +205,35 @@ def test_captured_api2_error_from_the_token_endpoint():
         auth.apply({}, "POST", "/api/message-finder/search")
     assert info.value.status == 401 and info.value.code == "InvalidClientIdentifier"
     assert "Client credentials are invalid" in info.value.message and "client_secret" in info.value.message
+
+
+TMES_PAGES = sorted(TMES_RECORDS) + ["tmes-sekoia-autolib-1.json", "tmes-demisto-3.json", "tmes-demisto-4.json"]
+
+
+@pytest.mark.parametrize("name", TMES_PAGES)
+def test_captured_tmes_pages_read_with_their_record_texts_give_the_same_page(name):
+    """For dest, TMES pages are read one record at a time (each record's text beside it): every capture gives the
+    same records and token as the page read whole, and each text given reads back as its record, on one line."""
+    captured = raw(name)
+    if b'"mailID"' in captured and b'"logs"' not in captured:  # a captured record, served as a page of one
+        captured = b'{"logs":[' + captured.strip() + b"]}"
+    # as captured (pretty-printed: no record can be written as its text), and as compact JSON (each record's text
+    # is then what the file's encoder writes, unless it holds an escape)
+    compact = json.dumps(json.loads(captured), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    for body in (captured, compact):
+        pages = {}
+        for texts in (False, True):
+            client, dummy = tmes_client([response(200, raw=body)])
+            client.texts = texts
+            pages[texts] = next(iter(client.pages([("type", "accepted_traffic")])))
+        whole, read = pages[False], pages[True]
+        assert read.records == whole.records and read.next_token == whole.next_token and whole.lines is None
+        if not read.records:
+            continue
+        assert read.lines is not None and len(read.lines) == len(read.records)
+        for record, text in zip(read.records, read.lines):
+            encoded = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+            if body is compact and "\\" not in encoded:
+                assert text == encoded
+            else:
+                assert text is None or (json.loads(text) == record and "\n" not in text and "\\" not in text)
